@@ -1,0 +1,95 @@
+"""Command line: `python -m autograder {grade,check,list,gradescope}` (see --help)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from autograder import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Grade generative-models homework against reference implementations, as Gradescope does.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = sub.add_parser("grade", help="grade a submission with every test (for instructors)",
+                           description="Grade SUBMISSION (a folder or a zip) with all tests, print a score table and "
+                                       "write results.json. Exits 0 whenever grading itself succeeded, whatever the score.")
+    grade.add_argument("submission", type=Path, metavar="SUBMISSION")
+    grade.add_argument("--assignment", "-a", required=True, metavar="ID", help="assignment id (see `list`)")
+    grade.add_argument("--output", "-o", type=Path, default=Path("results.json"), metavar="PATH",
+                       help="where to write results.json (default: %(default)s)")
+    grade.add_argument("--details", action="store_true", help="also print the feedback of failing tests")
+
+    check = sub.add_parser("check", help="run the visible tests on your work (for students)",
+                           description="Run the visible tests on SUBMISSION (default: the current folder) with the same "
+                                       "engine as Gradescope. Exits 1 if any visible test fails.")
+    check.add_argument("submission", type=Path, nargs="?", default=Path("."), metavar="SUBMISSION")
+    check.add_argument("--assignment", "-a", required=True, metavar="ID", help="assignment id (see `list`)")
+
+    lister = sub.add_parser("list", help="list assignments with their items and points")
+    lister.add_argument("--json", action="store_true", help="machine-readable output")
+
+    gs = sub.add_parser("gradescope", help="grade as Gradescope's run_autograder does")
+    gs.add_argument("--root", type=Path, default=Path("/autograder"), help="autograder root (default: %(default)s)")
+    return parser
+
+
+def _rubric_error(exc: Exception) -> int:
+    print(f"error: invalid rubric\n{exc}", file=sys.stderr)
+    return 2
+
+
+def _grade(args: argparse.Namespace, visible_only: bool) -> int:
+    from autograder import engine, report, rubric
+
+    if not args.submission.exists():
+        print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    zygote = engine.start()
+    with zygote:
+        try:
+            result = engine.grade(zygote, args.submission, rubric.find(args.assignment), visible_only=visible_only)
+        except rubric.RubricError as exc:
+            return _rubric_error(exc)
+    print(report.table(result, details=visible_only or getattr(args, "details", False)))
+    if visible_only:
+        return 0 if all(r.passed for r in result.results.values()) and len(result.results) == len(result.items) else 1
+    report.to_results(result).write(args.output)
+    print(f"\nwrote {args.output}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from autograder import rubric
+
+    listing = []
+    for path in sorted(rubric.rubric_dir().glob("*.yaml")):
+        try:
+            r, items = rubric.load(path)
+        except rubric.RubricError as exc:
+            return _rubric_error(exc)
+        listing.append({"assignment": r.assignment, "title": r.title, "total_points": r.total, "items": [
+            {"id": i.id, "name": i.title, "function": i.spec.qualname, "check": i.item.check, "points": i.item.points,
+             "visibility": i.visibility, "cases": len(i.cases)} for i in items]})
+    if args.json:
+        print(json.dumps(listing, indent=2))
+    else:
+        for a in listing:
+            print(f"{a['assignment']}: {a['title']} ({a['total_points']:g} points, {len(a['items'])} items)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "list":
+        return _list(args)
+    if args.command == "gradescope":
+        from autograder import gradescope
+
+        return gradescope.run(args.root)
+    return _grade(args, visible_only=args.command == "check")

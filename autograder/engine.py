@@ -1,0 +1,95 @@
+"""One grading run: rubric + submission -> item results, with the suite run by pytest.
+
+`start()` must be called first: it imports torch, fixes determinism and forks the
+zygote before any rubric, reference or input exists in this process.  `grade()` then
+loads the rubric, lays out the submission once per phase (visible, hidden) in a private
+scratch directory, and runs the grading suite under pytest with the grading plugin.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.confine import Limits
+
+SUITE = Path(__file__).resolve().parent / "suite"
+DEFAULT_SANDBOX_USER = "gm-sandbox"
+
+
+def start(sandbox_user: str = DEFAULT_SANDBOX_USER, limits: Limits = Limits()):
+    """Import torch deterministically and fork the zygote; returns it (use as a context manager)."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    from autograder.zygote import Sandbox, Zygote
+
+    return Zygote(Sandbox.resolve(sandbox_user), limits)
+
+
+@dataclass
+class Report:
+    """Everything a grading run found, before it is written out for Gradescope or a terminal."""
+
+    assignment: str
+    title: str
+    items: list                      # rubric.GradedItem, in rubric order
+    results: dict                    # item id -> checks.ItemResult
+    errors: dict[str, str]           # item id -> traceback of a test that crashed in the grader
+    notes: list[str] = field(default_factory=list)
+    layers: dict[str, dict] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.results.values()), 6)
+
+    @property
+    def total(self) -> float:
+        return sum(i.item.points for i in self.items)
+
+
+def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_only: bool = False, pytest_output: bool = False) -> Report:
+    import pytest
+
+    from autograder import rubric as rubric_mod
+    from autograder.plugin import GradingPlugin
+    from autograder.session import WorkerSession
+    from autograder.submission import hand_over, prepare
+
+    begin = time.monotonic()
+    rubric, items = rubric_mod.load(rubric_path)
+    if visible_only:
+        items = [i for i in items if i.visibility == "visible"]
+    names = {i.spec.module for i in items}
+    base = Path(tempfile.mkdtemp(prefix="gm-grade-"))
+    os.chmod(base, 0o711)                      # the sandbox user may traverse, not list
+    notes: list[str] = []
+
+    def open_session(phase: str) -> WorkerSession:
+        work = base / phase
+        if work.exists():
+            shutil.rmtree(work)
+        sub = prepare(submission, work, names)
+        if not notes:
+            notes.extend(sub.notes or [])
+        hand_over(work, zygote.sandbox.uid, zygote.sandbox.gid)
+        return WorkerSession(zygote, str(work), str(work), sub.modules, sub.search_path)
+
+    plugin = GradingPlugin(items, open_session)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    args = [str(SUITE / "test_rubric.py"), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE)]
+    args += ["-q", "--tb=no", "-p", "no:warnings"] if pytest_output else ["-p", "no:terminal"]
+    try:
+        pytest.main(args, plugins=[plugin])
+    finally:
+        plugin.close()
+        zygote.kill_all()
+        shutil.rmtree(base, ignore_errors=True)
+    return Report(rubric.assignment, rubric.title, items, plugin.results, plugin.errors, notes, plugin.layers,
+                  time.monotonic() - begin)

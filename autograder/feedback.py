@@ -1,0 +1,71 @@
+"""Markdown feedback a student can act on, and nothing a hidden test must keep secret.
+
+Visible tests name the case, say got vs expected and where, give a hint and a snippet
+that reproduces the call.  Hidden tests say how many cases passed and nothing else
+about the inputs or values; module-level problems (missing file, syntax error, not
+implemented) are the same in every test and are always shown.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from autograder.functions import Call, FunctionSpec
+from autograder.rubric import Tolerance
+
+MAX_SNIPPET_ELEMENTS = 400
+
+
+def literal(value: Any) -> str:
+    """Python source that rebuilds `value` exactly (floats print with full precision)."""
+    if isinstance(value, torch.Tensor):
+        dtype = str(value.dtype).replace("torch.", "torch.")
+        return f"torch.tensor({value.tolist()!r}, dtype={dtype})"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, float) and value != value:
+        return 'float("nan")'
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return f'float("{value}")'
+    return repr(value)
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, torch.Tensor):
+        return value.numel()
+    if isinstance(value, (tuple, list)):
+        return sum(_size(v) for v in value)
+    return 1
+
+
+def snippet(spec: FunctionSpec, call: Call, expected: Any, tol: Tolerance | None, check: str) -> str:
+    """A copy-pasteable script that calls the student's function on this case and checks it."""
+    if _size(call.args) + _size(call.kwargs) + _size(expected) > MAX_SNIPPET_ELEMENTS:
+        return ""
+    names = spec.arg_names
+    lines = ["import torch", f"from {spec.module} import {spec.function}", ""]
+    lines += [f"{names[i]} = {literal(v)}" for i, v in enumerate(call.args)]
+    lines += [f"{k} = {literal(v)}" for k, v in call.kwargs.items()]
+    call_args = ", ".join([names[i] for i in range(len(call.args))] + [f"{k}={k}" for k in call.kwargs])
+    if check == "raises":
+        lines += ["", "try:", f"    {spec.function}({call_args})", "except ValueError as exc:", "    print('ok: ValueError:', exc)",
+                  "else:", "    print('expected a ValueError')"]
+    else:
+        lines += ["", f"got = {spec.function}({call_args})", f"expected = {literal(expected)}",
+                  f"torch.testing.assert_close(got, expected, rtol={tol.rtol!r}, atol={tol.atol!r}, check_dtype=False)"]
+    return "```python\n" + "\n".join(lines) + "\n```"
+
+
+def describe_case(params: Any) -> str:
+    shown = {k: v for k, v in params.model_dump(exclude_defaults=True).items() if k not in ("seed", "repeat")}
+    return ", ".join(f"{k}={v!r}" for k, v in shown.items()) or "default parameters"
+
+
+def fence(text: str, limit: int = 3000) -> str:
+    text = text.replace("```", "'''")
+    if len(text) > limit:
+        text = text[:limit] + "\n[... cut]"
+    return "```\n" + text.rstrip() + "\n```"

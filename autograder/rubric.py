@@ -1,0 +1,258 @@
+"""Rubric YAML: the pydantic schema, loading with line numbers, and errors an instructor can act on.
+
+A rubric lists graded items.  Each item grades one function with one check on a list of
+cases; points, visibility, tolerance, partial credit, timeout and seeds are per item
+(with rubric-wide defaults).  Validation happens in two passes: the document's shape,
+then each item's cases against the parameters its function accepts.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from autograder.functions import CaseParams, FunctionSpec, registry
+
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tolerance(Strict):
+    """|got - expected| <= atol + rtol * |expected|, elementwise, in float64."""
+
+    rtol: float = Field(default=1e-5, ge=0)
+    atol: float = Field(default=1e-6, ge=0)
+
+
+class Defaults(Strict):
+    visibility: Visibility = "visible"
+    partial_credit: Literal["fraction", "all_or_nothing"] = "fraction"
+    tolerance: Tolerance = Tolerance()
+    timeout_s: float = Field(default=10.0, gt=0, le=300)
+
+
+class Item(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Stable identifier, unique in the rubric.")
+    name: str | None = Field(default=None, description="Title shown on Gradescope; generated when omitted.")
+    function: str = Field(description="Graded function as module.function, e.g. vae.gkl.")
+    check: Literal["values", "raises"] = Field(default="values", description="values: match the reference; raises: ValueError on invalid input.")
+    output: int | None = Field(default=None, ge=0, description="Grade only this element of a returned tuple.")
+    points: float = Field(ge=0)
+    visibility: Visibility | None = None
+    partial_credit: Literal["fraction", "all_or_nothing"] | None = None
+    tolerance: Tolerance | None = None
+    timeout_s: float | None = Field(default=None, gt=0, le=300)
+    hint: str | None = Field(default=None, description="Replaces the function's generic hint.")
+    cases: list[dict[str, Any]] = Field(min_length=1)
+
+
+class Rubric(Strict):
+    assignment: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    title: str
+    seed: int
+    total_points: float | None = Field(default=None, ge=0, description="If set, must equal the sum of the items' points.")
+    defaults: Defaults = Defaults()
+    items: list[Item] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_ids(cls, items: list[Item]) -> list[Item]:
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                raise ValueError(f"duplicate item id {item.id!r}; give each item its own id")
+            seen.add(item.id)
+        return items
+
+    @model_validator(mode="after")
+    def _total(self) -> Rubric:
+        total = sum(item.points for item in self.items)
+        if self.total_points is not None and abs(total - self.total_points) > 1e-9:
+            raise ValueError(f"total_points={self.total_points!r} but the items add up to {total!r}")
+        return self
+
+    @property
+    def total(self) -> float:
+        return sum(item.points for item in self.items)
+
+
+class GradedItem(BaseModel):
+    """An item with defaults applied and its cases expanded and validated, ready to run."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    item: Item
+    number: str
+    spec: FunctionSpec
+    visibility: Visibility
+    partial_credit: Literal["fraction", "all_or_nothing"]
+    tolerance: Tolerance
+    timeout_s: float
+    cases: list[tuple[CaseParams, int]]        # (parameters, seed)
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    @property
+    def title(self) -> str:
+        if self.item.name:
+            return self.item.name
+        what = {"values": "values", "raises": "raises ValueError on invalid input"}[self.item.check]
+        part = f" [{self.spec.outputs[self.item.output].name}]" if self.item.output is not None else ""
+        return f"{self.spec.qualname}{part}: {what}"
+
+
+class RubricError(Exception):
+    """Every problem found in one rubric file, each as 'file:line: key: message'."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        super().__init__("\n".join(f"{path}:{p}" for p in problems))
+        self.path, self.problems = path, problems
+
+
+def case_seed(rubric_seed: int, item_id: str, index: int) -> int:
+    digest = hashlib.sha256(f"{rubric_seed}/{item_id}/{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def _line_map(node: yaml.Node, path: tuple = (), lines: dict | None = None) -> dict[tuple, int]:
+    """(key, index, ...) path -> 1-based line, for every node of a composed YAML document."""
+    lines = {} if lines is None else lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[path + (key.value,)] = key.start_mark.line + 1
+            _line_map(value, path + (key.value,), lines)
+            lines[path + (key.value,)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            _line_map(value, path + (i,), lines)
+    return lines
+
+
+def _where(loc: tuple, lines: dict[tuple, int]) -> str:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return str(lines[loc[:cut]])
+    return "1"
+
+
+def _key(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _problems(exc: ValidationError, lines: dict[tuple, int], prefix: tuple, model: type[BaseModel]) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = prefix + tuple(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            owner = model
+            for part in err["loc"][:-1]:
+                field = owner.model_fields.get(part) if isinstance(part, str) else None
+                ann = getattr(field, "annotation", None) if field else None
+                owner = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), owner)
+            msg = f"unknown key {err['loc'][-1]!r}" + _suggest(str(err["loc"][-1]), list(owner.model_fields))
+            msg += f" (allowed: {', '.join(owner.model_fields)})"
+        elif "input" in err and not isinstance(err["input"], (dict, list)):
+            msg += f" (got {err['input']!r})"
+        out.append(f"{_where(loc, lines)}: {_key(loc)}: {msg}")
+    return out
+
+
+def load(path: str | Path) -> tuple[Rubric, list[GradedItem]]:
+    """Parse and validate a rubric file; raises RubricError listing every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RubricError(path, [f"1: (file): not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8"]) from None
+    except OSError as exc:
+        raise RubricError(path, [f"1: (file): cannot read: {exc.strerror}"]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise RubricError(path, [f"{line}: (syntax): {getattr(exc, 'problem', None) or exc}; check indentation and quoting"]) from None
+    lines = _line_map(node) if node is not None else {}
+    if not isinstance(data, dict):
+        raise RubricError(path, ["1: (document): a rubric is a mapping with keys assignment, title, seed, items"])
+    try:
+        rubric = Rubric.model_validate(data)
+    except ValidationError as exc:
+        raise RubricError(path, _problems(exc, lines, (), Rubric)) from None
+    graded, problems = _expand(rubric, lines)
+    if problems:
+        raise RubricError(path, problems)
+    return rubric, graded
+
+
+def _expand(rubric: Rubric, lines: dict[tuple, int]) -> tuple[list[GradedItem], list[str]]:
+    specs, graded, problems = registry(), [], []
+    d = rubric.defaults
+    for i, item in enumerate(rubric.items):
+        spec = specs.get(item.function)
+        if spec is None:
+            problems.append(f"{_where(('items', i, 'function'), lines)}: items[{i}].function: unknown function "
+                            f"{item.function!r}" + _suggest(item.function, sorted(specs)))
+            continue
+        if item.output is not None and item.output >= len(spec.outputs):
+            problems.append(f"{_where(('items', i, 'output'), lines)}: items[{i}].output: {item.function} returns "
+                            f"{len(spec.outputs)} value(s); output must be below {len(spec.outputs)}")
+        cases: list[tuple[CaseParams, int]] = []
+        for j, raw in enumerate(item.cases):
+            try:
+                params = spec.params.model_validate(raw)
+            except ValidationError as exc:
+                problems += _problems(exc, lines, ("items", i, "cases", j), spec.params)
+                continue
+            if (item.check == "raises") != (params.invalid is not None):
+                problems.append(f"{_where(('items', i, 'cases', j), lines)}: items[{i}].cases[{j}].invalid: "
+                                + ("a raises check needs an invalid variant, one of " + ", ".join(spec.invalid)
+                                   if item.check == "raises" else "only raises checks take invalid cases"))
+                continue
+            if params.invalid is not None and params.invalid not in spec.invalid:
+                problems.append(f"{_where(('items', i, 'cases', j, 'invalid'), lines)}: items[{i}].cases[{j}].invalid: "
+                                f"{item.function} has no invalid variant {params.invalid!r}"
+                                + _suggest(params.invalid, list(spec.invalid)) + f" (known: {', '.join(spec.invalid)})")
+                continue
+            for r in range(params.repeat):
+                index = len(cases)
+                cases.append((params, params.seed + r if params.seed is not None else case_seed(rubric.seed, item.id, index)))
+        graded.append(GradedItem(
+            item=item, number=str(i + 1), spec=spec, visibility=item.visibility or d.visibility,
+            partial_credit=item.partial_credit or d.partial_credit, tolerance=item.tolerance or d.tolerance,
+            timeout_s=item.timeout_s or d.timeout_s, cases=cases))
+    return graded, problems
+
+
+def rubric_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "rubrics"
+
+
+def find(assignment: str, directory: Path | None = None) -> Path:
+    directory = directory or rubric_dir()
+    path = directory / f"{assignment}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in directory.glob("*.yaml"))
+        raise RubricError(path, [f"1: assignment: no rubric for {assignment!r}" + _suggest(assignment, known)
+                                 + f" (known: {', '.join(known) or 'none'})"])
+    return path

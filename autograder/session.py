@@ -1,0 +1,174 @@
+"""Grader side of the worker: one call at a time, each under a deadline enforced from outside.
+
+`WorkerSession.call` sends a request, waits with select() until the deadline, and turns
+whatever happened into a `CallOutcome`: a result, an error the worker reported, a
+timeout, a crash, or a protocol violation.  After a timeout, crash or bad frame it kills
+every sandbox process and starts a fresh worker on the next call.
+"""
+from __future__ import annotations
+
+import os
+import select
+import struct
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograder import wire
+from autograder.worker import ERROR_KINDS
+from autograder.zygote import Zygote
+
+HELLO_TIMEOUT_S = 30.0
+STDOUT_CAP = 8000
+
+
+@dataclass
+class CallOutcome:
+    status: str                     # ok | error | timeout | crashed | protocol
+    result: Any = None
+    args_after: list = field(default_factory=list)
+    kwargs_after: dict = field(default_factory=dict)
+    kind: str = ""                  # for status == error: one of worker.ERROR_KINDS
+    message: str = ""               # student-controlled text: show for visible tests only
+    traceback: str = ""
+    exception_types: tuple[str, ...] = ()   # class names along the raised exception's MRO
+    stdout: str = ""
+    seconds: float = 0.0
+
+
+class _Timeout(Exception):
+    pass
+
+
+class WorkerSession:
+    """Calls into one submission's worker; restarts it as needed."""
+
+    def __init__(self, zygote: Zygote, scratch: str, root: str, modules: dict[str, str], search_path: list[str]):
+        self.zygote, self.scratch, self.root = zygote, scratch, root
+        self.modules, self.search_path = modules, search_path
+        self.layers: dict | None = None
+        self._pipes: tuple[int, int] | None = None
+        self._out: int | None = None
+        self._out_offset = 0
+        self.failed_imports: dict[str, CallOutcome] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _start(self) -> None:
+        to_r, to_w = os.pipe()
+        from_r, from_w = os.pipe()
+        out = tempfile.TemporaryFile(dir=os.path.dirname(self.scratch))
+        self._out, self._out_offset = os.dup(out.fileno()), 0
+        out.close()
+        try:
+            self.zygote.spawn(self.scratch, self.root, self.modules, self.search_path, to_r, from_w, self._out)
+        finally:
+            os.close(to_r)
+            os.close(from_w)
+        self._pipes = (from_r, to_w)
+        hello = self._read_frame(time.monotonic() + HELLO_TIMEOUT_S)
+        if not isinstance(hello, dict) or not isinstance(hello.get("layers"), dict):
+            raise RuntimeError("the worker did not start")
+        self.layers = hello["layers"]
+
+    def stop(self) -> None:
+        """Kill the worker (and anything it started); the next call starts a fresh one."""
+        if self._pipes is not None:
+            for fd in self._pipes:
+                os.close(fd)
+            self._pipes = None
+            self.zygote.kill_all()
+        if self._out is not None:
+            os.close(self._out)
+            self._out = None
+
+    def __enter__(self) -> WorkerSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- frames ----------------------------------------------------------------------------
+    def _read(self, n: int, deadline: float) -> bytes:
+        fd, chunks = self._pipes[0], []
+        while n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise _Timeout
+            chunk = os.read(fd, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _read_frame(self, deadline: float) -> Any:
+        (size,) = struct.unpack("<I", self._read(4, deadline))
+        if size > wire.MAX_HEADER_BYTES:
+            raise wire.WireError("header too large")
+        body, sizes = wire.unpack_header(self._read(size, deadline))
+        return wire.decode(body, [self._read(n, deadline) for n in sizes])
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        fd, view = self._pipes[1], memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                raise _Timeout
+            view = view[os.write(fd, view[: 1 << 16]):]
+
+    def _stdout(self) -> str:
+        if self._out is None:
+            return ""
+        end = os.fstat(self._out).st_size
+        start = max(self._out_offset, end - STDOUT_CAP)
+        data = os.pread(self._out, end - start, start) if end > start else b""
+        truncated, self._out_offset = start > self._out_offset, end
+        return ("[...]\n" if truncated else "") + data.decode("utf-8", "replace").replace("\x00", "")
+
+    # -- calls -----------------------------------------------------------------------------
+    def call(self, module: str, function: str, args: tuple, kwargs: dict, timeout_s: float) -> CallOutcome:
+        if module in self.failed_imports:
+            return self.failed_imports[module]
+        begin = time.monotonic()
+        outcome = self._call(module, function, args, kwargs, begin + timeout_s)
+        outcome.seconds = time.monotonic() - begin
+        if outcome.status == "error" and outcome.kind in ("missing_module", "syntax_error", "import_error"):
+            self.failed_imports[module] = outcome
+        return outcome
+
+    def _call(self, module: str, function: str, args: tuple, kwargs: dict, deadline: float) -> CallOutcome:
+        try:
+            if self._pipes is None:
+                self._start()
+            self._write(wire.pack({"module": module, "function": function, "args": list(args), "kwargs": kwargs}), deadline)
+            reply = self._read_frame(deadline)
+        except _Timeout:
+            stdout = self._stdout()
+            self.stop()
+            return CallOutcome("timeout", stdout=stdout)
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            stdout = self._stdout()
+            self.stop()
+            return CallOutcome("crashed", stdout=stdout)
+        except (wire.WireError, struct.error):
+            stdout = self._stdout()
+            self.stop()
+            return CallOutcome("protocol", stdout=stdout)
+        return self._interpret(reply)
+
+    def _interpret(self, reply: Any) -> CallOutcome:
+        stdout = self._stdout()
+        if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
+            self.stop()
+            return CallOutcome("protocol", stdout=stdout)
+        if reply["status"] == "error":
+            kind = reply.get("kind") if reply.get("kind") in ERROR_KINDS else "exception"
+            text = lambda key: str(reply.get(key) or "")[:4000]  # noqa: E731
+            types = reply.get("types") if isinstance(reply.get("types"), list) else []
+            return CallOutcome("error", kind=kind, message=text("message"), traceback=text("traceback"),
+                               exception_types=tuple(str(t)[:100] for t in types[:20]), stdout=stdout)
+        args_after = reply.get("inputs_after")
+        kwargs_after = reply.get("kwargs_after")
+        return CallOutcome("ok", result=reply.get("result"), args_after=args_after if isinstance(args_after, list) else [],
+                           kwargs_after=kwargs_after if isinstance(kwargs_after, dict) else {}, stdout=stdout)

@@ -1,0 +1,150 @@
+"""The worker: the only process that runs student code.
+
+It is forked from the zygote, confined (`confine.py`), then serves call requests on a
+pipe until the grader closes it.  It imports student modules by file path, calls the
+requested function and sends back the result and the inputs as they are after the
+call, in the wire format.  Nothing it sends is trusted: the grader checks it all.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import struct
+import sys
+import traceback
+from types import ModuleType
+from typing import Any, NoReturn
+
+import torch
+
+from autograder import wire
+
+ERROR_KINDS = ("missing_module", "missing_function", "syntax_error", "import_error", "not_implemented",
+               "exception", "bad_return")
+MAX_TEXT = 4000
+
+
+class Failure(Exception):
+    def __init__(self, kind: str, message: str, trace: str = "", line: int | None = None, raised: BaseException | None = None):
+        super().__init__(message)
+        self.kind, self.message, self.trace, self.line = kind, message, trace, line
+        self.types = [c.__name__ for c in type(raised).__mro__] if raised is not None else []
+
+    def reply(self) -> dict:
+        return {"status": "error", "kind": self.kind, "message": self.message[:MAX_TEXT],
+                "traceback": self.trace[-MAX_TEXT:], "line": self.line, "types": self.types}
+
+
+class Worker:
+    def __init__(self, modules: dict[str, str], root: str):
+        self.modules, self.root = modules, root
+        self.loaded: dict[str, ModuleType | Failure] = {}
+
+    def student_trace(self, exc: BaseException) -> str:
+        """The traceback trimmed to frames in the student's own files, paths relative to the submission."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
+        for f in frames:
+            f.filename = os.path.relpath(f.filename, self.root)
+        return "".join(traceback.format_list(frames)) + _describe(exc)
+
+    def module(self, name: str) -> ModuleType:
+        if name not in self.loaded:
+            self.loaded[name] = self._import(name)
+        found = self.loaded[name]
+        if isinstance(found, Failure):
+            raise found
+        return found
+
+    def _import(self, name: str) -> ModuleType | Failure:
+        path = self.modules.get(name)
+        if path is None:
+            return Failure("missing_module", f"{name}.py was not found in the submission")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except SyntaxError as exc:
+            sys.modules.pop(name, None)
+            return Failure("syntax_error", f"{exc.msg} ({os.path.relpath(path, self.root)}, line {exc.lineno})", line=exc.lineno)
+        except (ValueError, UnicodeDecodeError) as exc:   # NUL bytes, undecodable source
+            sys.modules.pop(name, None)
+            return Failure("syntax_error", f"{os.path.relpath(path, self.root)} cannot be compiled: {_text(exc)}")
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+            sys.modules.pop(name, None)
+            return Failure("import_error", f"importing {name}.py raised {_describe(exc)}", self.student_trace(exc))
+        return module
+
+    def call(self, request: dict) -> dict:
+        module = self.module(request["module"])
+        fn = getattr(module, request["function"], None)
+        if not callable(fn):
+            raise Failure("missing_function", f"{request['module']}.py defines no function {request['function']}")
+        args, kwargs = request["args"], request["kwargs"]
+        try:
+            result = fn(*args, **kwargs)
+        except NotImplementedError as exc:
+            raise Failure("not_implemented", "raised NotImplementedError", self.student_trace(exc)) from None
+        except BaseException as exc:  # noqa: BLE001
+            raise Failure("exception", _describe(exc), self.student_trace(exc), raised=exc) from None
+        return {"status": "ok", "result": _plain(result), "inputs_after": list(args), "kwargs_after": kwargs}
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)[:MAX_TEXT]
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        return "<unprintable>"
+
+
+def _describe(exc: BaseException) -> str:
+    name = type(exc).__name__ if isinstance(type(exc).__name__, str) else "Exception"
+    text = _text(exc)
+    return f"{name}: {text}" if text else name
+
+
+def _plain(value: Any) -> Any:
+    """The returned value as plain tensors and numbers; anything else becomes a description."""
+    if type(value) is torch.Tensor or type(value) is torch.nn.Parameter:
+        if value.device.type != "cpu":
+            return {"_bad": f"a tensor on device {value.device.type!s:.20}"}
+        if value.is_sparse or value.is_quantized or value.is_complex():
+            return {"_bad": f"a {value.layout} {value.dtype} tensor"}
+        return value.detach()
+    if isinstance(value, torch.Tensor):
+        return {"_bad": f"a torch.Tensor subclass ({type(value).__name__:.60})"}
+    if type(value) in (tuple, list):
+        return type(value)(_plain(v) for v in value)
+    if type(value) in (bool, int, float) or value is None:
+        return value
+    return {"_bad": f"a {type(value).__name__:.60}"}
+
+
+def serve(read_fd: int, write_fd: int, modules: dict[str, str], root: str) -> NoReturn:
+    """Answer call requests until the grader closes the pipe."""
+    worker = Worker(modules, root)
+    while True:
+        try:
+            (size,) = struct.unpack("<I", wire.read_exact(read_fd, 4))
+            body, sizes = wire.unpack_header(wire.read_exact(read_fd, size))
+            request = wire.decode(body, [wire.read_exact(read_fd, n) for n in sizes])
+        except (EOFError, OSError, wire.WireError):
+            os._exit(0)
+        try:
+            reply = worker.call(request)
+            frame = wire.pack(reply)
+        except Failure as failure:
+            frame = wire.pack(failure.reply())
+        except wire.WireError as exc:
+            frame = wire.pack(Failure("bad_return", f"the returned value cannot be graded: {exc}").reply())
+        except BaseException as exc:  # noqa: BLE001 - e.g. a hostile object raising in conversion
+            frame = wire.pack(Failure("bad_return", f"the returned value cannot be graded: {_describe(exc)}").reply())
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            wire.write_all(write_fd, frame)
+        except OSError:
+            os._exit(0)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+# It installs the grader into its own virtual environment (never touching the system
+# python3), with CPU-only PyTorch, creates the unprivileged sandbox user, and locks the
+# grader's files away from it.  Safe to run twice.
+#
+# Environment (all optional):
+#   AUTOGRADER_VENV          where the virtual environment goes   (/opt/gm-autograder/venv)
+#   AUTOGRADER_PYTHON        interpreter the venv is made from    (/usr/bin/python3)
+#   AUTOGRADER_SANDBOX_USER  the account student code runs as     (gm-sandbox)
+#   AUTOGRADER_DEV=1         developer install: editable, with test extras, source left unlocked
+set -euo pipefail
+
+main() {
+    local source_dir venv python user
+    source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    venv="${AUTOGRADER_VENV:-/opt/gm-autograder/venv}"
+    python="${AUTOGRADER_PYTHON:-/usr/bin/python3}"
+    user="${AUTOGRADER_SANDBOX_USER:-gm-sandbox}"
+    umask 022
+
+    if ! "$python" -c 'import sys, venv, ensurepip; assert sys.version_info >= (3, 10)' 2>/dev/null; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "setup.sh: $python with venv (Python >= 3.10) is required; run as root to install it" >&2
+            exit 1
+        fi
+        echo "setup.sh: installing python3 and python3-venv"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends python3 python3-venv
+        python=/usr/bin/python3
+    fi
+
+    if ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+        echo "setup.sh: creating $venv"
+        "$python" -m venv "$venv"
+    fi
+    local pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+    # CPU-only PyTorch: the +cpu local version exists only on PyTorch's CPU index (and local
+    # wheel mirrors), so this can never pull the multi-GB CUDA build.  Its dependencies come
+    # from the default index with the rest (torch==2.13.0 in requirements.txt is then satisfied).
+    "$venv/bin/python" -c 'import torch' 2>/dev/null ||
+        "${pip[@]}" --no-deps --extra-index-url https://download.pytorch.org/whl/cpu "torch==2.13.0+cpu"
+    if [ "${AUTOGRADER_DEV:-0}" = 1 ]; then
+        "${pip[@]}" -e "$source_dir[test]"
+    else
+        "${pip[@]}" -r "$source_dir/requirements.txt"
+    fi
+    chmod -R a+rX "$venv"
+
+    if [ "$(id -u)" -eq 0 ]; then
+        if ! id -u "$user" >/dev/null 2>&1; then
+            echo "setup.sh: creating sandbox user $user"
+            useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
+        fi
+        if [ "${AUTOGRADER_DEV:-0}" != 1 ]; then
+            # The reference, the rubrics and the tests: root only.
+            chown -R root:root "$source_dir"
+            chmod -R go-rwx "$source_dir"
+        fi
+    else
+        echo "setup.sh: not root: no sandbox user; student code will run as $(id -un) (fine for a local check)" >&2
+    fi
+    echo "setup.sh: ready ($("$venv/bin/python" -c 'import torch; print("torch", torch.__version__)' 2>/dev/null))"
+}
+
+main "$@"; exit
