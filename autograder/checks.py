@@ -68,7 +68,7 @@ def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallO
         result.summary = "your code interfered with the grader's channel; the result could not be read"
     elif outcome.status == "error" and outcome.kind in MODULE_LEVEL:
         result.summary = _module_message(outcome, spec.qualname)
-        result.detail = feedback.fence(outcome.traceback) if outcome.traceback else ""
+        result.detail = feedback.fence(outcome.traceback) if outcome.traceback and outcome.kind == "import_error" else ""
     elif outcome.status == "error":
         is_value_error = "ValueError" in outcome.exception_types
         if item.check == "raises" and is_value_error:
@@ -146,8 +146,9 @@ def render(result: ItemResult) -> str:
     failures = [(i, c) for i, c in enumerate(cases) if not c.passed]
     for i, case in failures[:3]:
         params = graded.cases[i][0]
-        lines.append(f"**Case {i + 1}** ({feedback.describe_case(params)}): {case.summary}")
-        if case.detail:
+        detail = case.detail if case.detail and not case.detail.startswith("raised") else ""
+        lines.append(f"**Case {i + 1}** ({feedback.describe_case(params)}): {detail or case.summary}")
+        if case.detail and not detail:
             lines.append(case.detail)
     if len(failures) > 3:
         lines.append(f"... and {len(failures) - 3} more failing case(s).")

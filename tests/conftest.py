@@ -1,0 +1,72 @@
+"""Shared helpers: build submissions from the reference, grade them through the real CLI."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ASSIGNMENT = "cmu10417-f2023"
+MODULES = ("vae.py", "gcn.py", "diffusion.py")
+SCHEMA = json.loads((ROOT / "schemas" / "results.schema.json").read_text())
+
+
+def make_submission(dest: Path, base: str = "reference", append: dict[str, str] | None = None) -> Path:
+    """A submission folder: each module copied from reference/ or student_template/, with code appended."""
+    dest.mkdir(parents=True, exist_ok=True)
+    source = ROOT / ("reference" if base == "reference" else "student_template")
+    for name in MODULES:
+        shutil.copy(source / name, dest / name)
+    for name, code in (append or {}).items():
+        with open(dest / name, "a") as f:
+            f.write("\n\n" + code + "\n")
+    return dest
+
+
+def hostile(name: str) -> str:
+    return (FIXTURES / "hostile" / f"{name}.py").read_text()
+
+
+def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd or ROOT, env={**os.environ, "NO_COLOR": "1"})
+
+
+def grade(submission: Path, out: Path, assignment: str = ASSIGNMENT) -> dict:
+    """Grade through `python -m autograder grade` and return the validated results.json."""
+    proc = run_cli("grade", str(submission), "--assignment", assignment, "--output", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads(out.read_text())
+    jsonschema.validate(results, SCHEMA)
+    return results
+
+
+def by_id(results: dict) -> dict[str, dict]:
+    """Tests keyed by rubric item id (rubric order gives numbers 1..n)."""
+    from autograder.rubric import find, load
+
+    _, items = load(find(ASSIGNMENT))
+    return {item.id: results["tests"][int(item.number) - 1] for item in items}
+
+
+def sandbox_processes() -> list[int]:
+    import pwd
+
+    try:
+        uid = pwd.getpwnam("gm-sandbox").pw_uid
+    except KeyError:
+        return []
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid]
+
+
+@pytest.fixture(scope="session")
+def reference_results(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("reference")
+    return grade(make_submission(tmp / "sub"), tmp / "results.json")
