@@ -24,12 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--output", "-o", type=Path, default=Path("results.json"), metavar="PATH",
                        help="where to write results.json (default: %(default)s)")
     grade.add_argument("--details", action="store_true", help="also print the feedback of failing tests")
+    grade.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
 
     check = sub.add_parser("check", help="run the visible tests on your work (for students)",
                            description="Run the visible tests on SUBMISSION (default: the current folder) with the same "
                                        "engine as Gradescope. Exits 1 if any visible test fails.")
     check.add_argument("submission", type=Path, nargs="?", default=Path("."), metavar="SUBMISSION")
     check.add_argument("--assignment", "-a", required=True, metavar="ID", help="assignment id (see `list`)")
+    check.add_argument("--rubric", type=Path, metavar="PATH", help=argparse.SUPPRESS)
 
     lister = sub.add_parser("list", help="list assignments with their items and points")
     lister.add_argument("--json", action="store_true", help="machine-readable output")
@@ -53,7 +55,8 @@ def _grade(args: argparse.Namespace, visible_only: bool) -> int:
     zygote = engine.start()
     with zygote:
         try:
-            result = engine.grade(zygote, args.submission, rubric.find(args.assignment), visible_only=visible_only)
+            path = args.rubric or rubric.find(args.assignment)
+            result = engine.grade(zygote, args.submission, path, visible_only=visible_only)
         except rubric.RubricError as exc:
             return _rubric_error(exc)
     print(report.table(result, details=visible_only or getattr(args, "details", False)))

@@ -1,0 +1,97 @@
+"""Hostile submissions (shared/spec/THREATS.md): honest score, no leak, valid results.json, nothing left running."""
+import json
+import os
+
+import pytest
+
+from conftest import FIXTURES, ROOT, SCHEMA, hostile, make_submission, run_cli, sandbox_processes
+
+import jsonschema
+
+RUBRIC = FIXTURES / "small-rubric.yaml"
+ITEMS = ["gkl", "reparameterize", "grads", "gcn", "alpha-bars", "q-sample-hidden"]
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation needs root")
+
+
+def grade_small(sub, out):
+    proc = run_cli("grade", str(sub), "--assignment", "cmu10417-f2023", "--rubric", str(RUBRIC), "--output", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads(out.read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert not sandbox_processes(), "a sandbox process outlived grading"
+    assert results["extra_data"]["isolation"]["visible"]["uid_drop"] is True
+    return {item: t for item, t in zip(ITEMS, results["tests"])}, results, proc.stdout
+
+
+def scores(tests):
+    return {item: t["score"] for item, t in tests.items()}
+
+
+FULL = dict.fromkeys(ITEMS, 1.0)
+
+
+def test_attack1_results_overwrite_from_import_and_atexit_is_ignored(tmp_path):
+    out = tmp_path / "results" / "results.json"
+    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("results_overwrite")})
+    tests, results, _ = grade_small(sub, out)
+    assert results["score"] == 0 and "pwned" not in out.read_text()
+    assert not (tmp_path / "sub" / "results.json").exists()        # the grader's copy, not the original, was used
+
+
+def test_attack2_patching_comparisons_and_runner_changes_nothing(tmp_path):
+    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("patch_runner")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")
+    assert tests["gkl"]["score"] == 0 and tests["reparameterize"]["score"] == 0
+    assert "differs" in tests["gkl"]["output"]
+
+
+def test_attack3_lying_tensor_subclass_is_refused(tmp_path):
+    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("lying_tensor")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")
+    assert tests["gkl"]["score"] == 0 and "subclass" in tests["gkl"]["output"]
+
+
+def test_attack5_frames_memory_reference_and_rubric_are_out_of_reach(tmp_path):
+    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("snoop")})
+    (sub / "link.py").symlink_to(ROOT / "reference" / "vae.py")
+    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
+    text = json.dumps(results) + stdout
+    assert "LEAKED" not in text and "imported reference" not in text
+    assert "no reference import" in tests["gkl"]["output"]         # the attempt ran, and failed
+    assert "modules reference" not in tests["gkl"]["output"]
+    assert "link.py: skipped" in results["output"]
+
+
+def test_attack6_in_place_mutation_loses_the_item_even_with_a_right_answer(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("mutate_inputs")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gkl": 0.0}
+    assert "modified its input `mu`, `sigma` in place" in tests["gkl"]["output"]
+
+
+def test_attack7_nan_broadcastable_shape_int_dtype_and_meta_device_fail_clearly(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("bad_outputs"), "gcn.py": hostile("bad_outputs_gcn")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0, "grads": 0.0, "gcn": 0.0}
+    assert "got nan" in tests["gkl"]["output"]
+    assert "has shape (3, 1), expected (3, 2)" in tests["reparameterize"]["output"]
+    assert "dtype torch.int64, expected a floating tensor" in tests["grads"]["output"]
+    assert "device meta" in tests["gcn"]["output"]
+
+
+def test_attack10_exit_and_interrupts_cost_only_their_items(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("exits"), "gcn.py": hostile("exits_at_import")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0, "grads": 0.0, "gcn": 0.0}
+    assert "SystemExit" in tests["gkl"]["output"] and "KeyboardInterrupt" in tests["reparameterize"]["output"]
+    assert "died during the call" in tests["grads"]["output"]
+    assert "importing `gcn.py` failed" in tests["gcn"]["output"] and "bye from gcn.py" in tests["gcn"]["output"]
+
+
+def test_attack12_infinite_loop_ignoring_signals_and_sleep_time_out(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("loops")})
+    tests, results, _ = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0}
+    assert "timed out" in tests["gkl"]["output"] and "timed out" in tests["reparameterize"]["output"]
+    assert results["execution_time"] < 30
