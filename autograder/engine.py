@@ -26,7 +26,10 @@ def start(sandbox_user: str = DEFAULT_SANDBOX_USER, limits: Limits = Limits()):
     import torch
 
     torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
+    # The public torch.use_deterministic_algorithms(True) also imports torch._inductor (about a
+    # second) only to mirror the flag there; the grader never compiles, so set the flag itself.
+    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
+    setter(True) if setter else torch.use_deterministic_algorithms(True)
     from autograder.zygote import Sandbox, Zygote
 
     return Zygote(Sandbox.resolve(sandbox_user), limits)
