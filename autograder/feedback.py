@@ -20,8 +20,7 @@ MAX_SNIPPET_ELEMENTS = 400
 def literal(value: Any) -> str:
     """Python source that rebuilds `value` exactly (floats print with full precision)."""
     if isinstance(value, torch.Tensor):
-        dtype = str(value.dtype).replace("torch.", "torch.")
-        return f"torch.tensor({value.tolist()!r}, dtype={dtype})"
+        return f"torch.tensor({value.tolist()!r}, dtype={value.dtype})"
     if isinstance(value, tuple):
         return "(" + ", ".join(literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, list):
