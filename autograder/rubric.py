@@ -129,9 +129,8 @@ def _line_map(node: yaml.Node, path: tuple = (), lines: dict | None = None) -> d
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            lines[path + (key.value,)] = key.start_mark.line + 1
             _line_map(value, path + (key.value,), lines)
-            lines[path + (key.value,)] = key.start_mark.line + 1
+            lines[path + (key.value,)] = key.start_mark.line + 1      # a key's own line, not its value's
     elif isinstance(node, yaml.SequenceNode):
         for i, value in enumerate(node.value):
             _line_map(value, path + (i,), lines)
