@@ -3,18 +3,22 @@
 The grader builds the inputs from the case's seed, computes the reference on its own
 copy, sends the inputs to the worker, and judges what comes back.  A `values` check
 passes a case when the output matches the reference within tolerance and the inputs are
-unchanged; a `raises` check passes when the call raises ValueError.
+unchanged; a `raises` check passes when the call raises ValueError; a named check
+(`functions.Check`) runs a probe in the worker and/or judges a property of the output.
+A failing output is compared with every known wrong answer (`reference/misconceptions.py`);
+a match turns the generic hint into a targeted one.
 """
 from __future__ import annotations
 
 import copy
+import importlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from autograder import feedback
-from autograder.compare import compare, mutated
+from autograder.compare import Mismatch, compare, mutated
 from autograder.functions import Call
 from autograder.rubric import GradedItem
 from autograder.session import CallOutcome, WorkerSession
@@ -32,6 +36,7 @@ class CaseResult:
     expected: Any = None
     outcome: CallOutcome | None = None
     misconception: str | None = None
+    public: bool = False       # the summary depends on the submission alone: shown in hidden tests too
 
 
 @dataclass
@@ -46,8 +51,46 @@ class ItemResult:
         return self.score >= self.graded.item.points and all(c.passed for c in self.cases)
 
 
+class ReferenceSide:
+    """The grader's `side` for probes: reference functions, some possibly replaced by known wrong answers."""
+
+    def __init__(self, override: dict[str, Callable[..., Any]] | None = None):
+        self.override, self.used = override or {}, []
+
+    def function(self, qualname: str) -> Callable[..., Any]:
+        self.used.append(qualname)
+        if qualname in self.override:
+            return self.override[qualname]
+        module, name = qualname.split(".")
+        return getattr(importlib.import_module(f"reference.{module}"), name)
+
+    def answer(self, key: str) -> Any:
+        raise LookupError("answers have no reference implementation; the rubric holds the key")
+
+
+def _copies(call: Call) -> tuple[list, dict]:
+    return copy.deepcopy(list(call.args)), copy.deepcopy(call.kwargs)
+
+
+def expected_value(graded: GradedItem, params: Any, call: Call) -> Any:
+    """What a correct submission returns on this case (None for raises checks)."""
+    named = graded.named_check
+    args, kwargs = _copies(call)
+    if graded.item.check == "raises":
+        return None
+    if named and named.expected:
+        return named.expected(params, call)
+    if named and named.probe:
+        return named.probe(ReferenceSide(), *args, **kwargs)
+    return graded.spec.reference(*args, **kwargs)
+
+
 def _module_message(outcome: CallOutcome, qualname: str) -> str:
     module, function = qualname.split(".")
+    if module == "answers":
+        return {"missing_module": "`answers.yaml` was not found in your submission.",
+                "missing_function": f"{outcome.message}: add it to `answers.yaml`.",
+                "syntax_error": f"{outcome.message}.", "import_error": f"{outcome.message}."}.get(outcome.kind, outcome.message)
     return {
         "missing_module": f"`{module}.py` was not found in your submission; it must define `{function}`.",
         "missing_function": f"`{module}.py` does not define a function `{function}` (check the spelling and that it is at top level).",
@@ -85,34 +128,75 @@ def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallO
         if changed:
             args = ", ".join(f"`{names[i] if i < len(call.args) else list(call.kwargs)[i - len(call.args)]}`" for i in changed)
             result.summary = f"modified its input {args} in place; functions must not change their arguments (use out-of-place operations)"
+            result.public = True
             return result
-        mismatch = compare(outcome.result, expected, graded.tolerance, spec.outputs, item.output)
+        mismatch = _verdict(graded, outcome.result, expected, call)
         if mismatch is None:
             return CaseResult(True, call=call, expected=expected, outcome=outcome)
-        result.summary, result.detail = mismatch.summary, mismatch.detail
+        result.summary, result.detail = mismatch.summary, mismatch.detail + _shown(graded, outcome.result, expected)
+        result.public = mismatch.public
         result.misconception = _misconception(graded, call, outcome.result)
     return result
 
 
-def _misconception(graded: GradedItem, call: Call, got: Any) -> str | None:
-    for known in MISCONCEPTIONS.get(graded.spec.qualname, ()):
+def _verdict(graded: GradedItem, got: Any, expected: Any, call: Call) -> Mismatch | None:
+    named = graded.named_check
+    if named and named.judge:
+        return named.judge(got, expected, call, graded.tolerance)
+    return compare(got, expected, graded.tolerance, graded.outputs, graded.item.output)
+
+
+def _shown(graded: GradedItem, got: Any, expected: Any) -> str:
+    """A picture of a failing value where the output knows how to draw itself (visible detail only)."""
+    out = graded.outputs[0]
+    if len(graded.outputs) == 1 and out.show and isinstance(got, torch.Tensor) and got.shape == expected.shape:
+        return "\n\n" + out.show(got, expected)
+    return ""
+
+
+def _wrong_answers(graded: GradedItem, call: Call) -> list[tuple[str, Any]]:
+    """(hint, value) for every known mistake that applies to this case: of the function, or of any function a probe calls."""
+    named = graded.named_check
+    out = []
+    if named and named.probe:
+        side = ReferenceSide()
+        named.probe(side, *_copies(call)[0], **_copies(call)[1])
+        candidates = [(q, known) for q in dict.fromkeys(side.used) for known in MISCONCEPTIONS.get(q, ())]
+    else:
+        candidates = [(graded.spec.qualname, known) for known in MISCONCEPTIONS.get(graded.spec.qualname, ())]
+    for qualname, known in candidates:
+        args, kwargs = _copies(call)
         try:
-            wrong = known.wrong(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
+            if named and named.probe:
+                wrong = named.probe(ReferenceSide({qualname: known.wrong}), *args, **kwargs)
+            else:
+                wrong = known.wrong(*args, **kwargs)
         except Exception:  # noqa: BLE001 - a wrong formula may be undefined on this case
             continue
-        if compare(got, wrong, graded.tolerance, graded.spec.outputs, graded.item.output) is None:
-            return known.hint
+        out.append((known.hint, wrong))
+    return out
+
+
+def _misconception(graded: GradedItem, call: Call, got: Any) -> str | None:
+    if graded.named_check and graded.named_check.expected:
+        return None                                       # answers: no formula to be wrong about
+    for hint, wrong in _wrong_answers(graded, call):
+        if compare(got, wrong, graded.tolerance, graded.outputs, graded.item.output) is None:
+            return hint
     return None
 
 
 def run_item(graded: GradedItem, session: WorkerSession) -> ItemResult:
     item, spec = graded.item, graded.spec
     cases: list[CaseResult] = []
+    named = graded.named_check
     for params, seed in graded.cases:
         gen = torch.Generator().manual_seed(seed)
-        call = (spec.invalid[params.invalid] if item.check == "raises" else spec.build)(params, gen)
-        expected = None if item.check == "raises" else spec.reference(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
-        outcome = session.call(spec.module, spec.function, call.args, call.kwargs, graded.timeout_s)
+        build = spec.invalid[params.invalid] if item.check == "raises" else (named.build if named else spec.build)
+        call = build(params, gen)
+        expected = expected_value(graded, params, call)
+        probe = named.probe.__name__ if named and named.probe else None
+        outcome = session.call(spec.module, spec.function, call.args, call.kwargs, graded.timeout_s, probe=probe)
         cases.append(_judge_outcome(graded, call, expected, outcome))
         if outcome.status == "error" and outcome.kind in MODULE_LEVEL:
             break                       # every other case would fail the same way
@@ -141,8 +225,8 @@ def render(result: ItemResult) -> str:
         return "\n\n".join(lines)
     if not visible:
         lines[0] += " (hidden test: its inputs and values are not shown)"
-        mutations = [c.summary for c in cases if "in place" in c.summary]
-        return "\n\n".join(lines + mutations[:1])
+        public = [c.summary for c in cases if c.public]
+        return "\n\n".join(lines + list(dict.fromkeys(public))[:3])
     failures = [(i, c) for i, c in enumerate(cases) if not c.passed]
     for i, case in failures[:3]:
         params = graded.cases[i][0]
@@ -154,11 +238,13 @@ def render(result: ItemResult) -> str:
         lines.append(f"... and {len(failures) - 3} more failing case(s).")
     if failures:
         hints = {c.misconception for _, c in failures if c.misconception}
-        hint = next(iter(hints)) if len(hints) == 1 else (graded.item.hint or graded.spec.hint)
+        named = graded.named_check
+        hint = next(iter(hints)) if len(hints) == 1 else (graded.item.hint or (named.hint if named else "") or graded.spec.hint)
         if hint:
             lines.append(f"**Hint:** {hint}")
         i, first = failures[0]
-        code = feedback.snippet(graded.spec, first.call, first.expected, graded.tolerance, graded.item.check)
+        direct = named is None or not (named.probe or named.expected)        # a plain call the student can rerun
+        code = feedback.snippet(graded.spec, first.call, first.expected, graded.tolerance, graded.item.check) if direct else ""
         if code:
             lines.append(f"**Reproduce case {i + 1}:**\n\n{code}")
     stdout = "".join(c.outcome.stdout for c in cases if c.outcome)

@@ -17,10 +17,15 @@ from autograder.rubric import Tolerance
 
 @dataclass(frozen=True)
 class Mismatch:
-    """Why one returned value is wrong: `summary` is safe to show for hidden tests, `detail` is not."""
+    """Why one returned value is wrong.
+
+    `detail` is for visible tests only.  `summary` names the kind of problem; hidden tests
+    show it only when `public` (it depends on the submission alone, never on hidden inputs).
+    """
 
     summary: str
     detail: str = ""
+    public: bool = False
 
 
 def _describe(value: Any) -> str:

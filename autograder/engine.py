@@ -30,9 +30,22 @@ def start(sandbox_user: str = DEFAULT_SANDBOX_USER, limits: Limits = Limits()):
     # second) only to mirror the flag there; the grader never compiles, so set the flag itself.
     setter = getattr(torch._C, "_set_deterministic_algorithms", None)
     setter(True) if setter else torch.use_deterministic_algorithms(True)
+    _warm_up(torch)
     from autograder.zygote import Sandbox, Zygote
 
     return Zygote(Sandbox.resolve(sandbox_user), limits)
+
+
+def _warm_up(torch) -> None:
+    """Initialise torch's lazy CPU probes (cpuinfo, convolution backends) before the fork.
+
+    A confined worker cannot read /proc/cpuinfo, so a first convolution there would print
+    cpuinfo and NNPACK warnings into the student's output.  NNPACK is also switched off so
+    every convolution takes the same (native) path wherever it runs.
+    """
+    torch.backends.nnpack.set_flags(False)
+    for dtype in (torch.float32, torch.float64):
+        torch.nn.functional.conv2d(torch.zeros(1, 1, 3, 3, dtype=dtype), torch.zeros(1, 1, 3, 3, dtype=dtype), padding=1)
 
 
 @dataclass

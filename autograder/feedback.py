@@ -68,3 +68,18 @@ def fence(text: str, limit: int = 3000) -> str:
     if len(text) > limit:
         text = text[:limit] + "\n[... cut]"
     return "```\n" + text.rstrip() + "\n```"
+
+
+def grid(got: torch.Tensor, expected: torch.Tensor) -> str:
+    """A boolean field drawn side by side, yours vs expected, with 1-based pixel names of the differences."""
+    n_rows, n_cols = expected.shape
+    got, expected = got.to(torch.bool), expected.to(torch.bool)
+    header = "   " + " ".join(str(c + 1)[-1] for c in range(n_cols))
+    width = len(header)
+    lines = [f"{'yours':<{width}}     expected", f"{header}     {header}"]
+    for r in range(n_rows):
+        cells = [" ".join("#" if m[r, c] else "." for c in range(n_cols)) for m in (got, expected)]
+        lines.append(f"{r + 1:>2} {cells[0]}     {r + 1:>2} {cells[1]}")
+    names = lambda mask: " ".join(f"{r + 1}{c + 1}" for r, c in mask.nonzero().tolist()) or "none"  # noqa: E731
+    lines += ["", f"missing: {names(expected & ~got)}", f"extra:   {names(got & ~expected)}"]
+    return fence("\n".join(lines))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from autograder.functions import CaseParams, FunctionSpec, registry
+from autograder.functions import CaseParams, Check, FunctionSpec, Output, registry
 
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
@@ -42,7 +42,8 @@ class Item(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Stable identifier, unique in the rubric.")
     name: str | None = Field(default=None, description="Title shown on Gradescope; generated when omitted.")
     function: str = Field(description="Graded function as module.function, e.g. vae.gkl.")
-    check: Literal["values", "raises"] = Field(default="values", description="values: match the reference; raises: ValueError on invalid input.")
+    check: str = Field(default="values", pattern=r"^[a-z0-9_]+$",
+                       description="values: match the reference; raises: ValueError on invalid input; or a named check of the function.")
     output: int | None = Field(default=None, ge=0, description="Grade only this element of a returned tuple.")
     points: float = Field(ge=0)
     visibility: Visibility | None = None
@@ -102,11 +103,21 @@ class GradedItem(BaseModel):
         return self.item.id
 
     @property
+    def named_check(self) -> Check | None:
+        return self.spec.checks.get(self.item.check)
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        named = self.named_check
+        return named.outputs if named and named.outputs else self.spec.outputs
+
+    @property
     def title(self) -> str:
         if self.item.name:
             return self.item.name
-        what = {"values": "values", "raises": "raises ValueError on invalid input"}[self.item.check]
-        part = f" [{self.spec.outputs[self.item.output].name}]" if self.item.output is not None else ""
+        named = self.named_check
+        what = named.title if named else {"values": "values", "raises": "raises ValueError on invalid input"}[self.item.check]
+        part = f" [{self.outputs[self.item.output].name}]" if self.item.output is not None else ""
         return f"{self.spec.qualname}{part}: {what}"
 
 
@@ -213,15 +224,22 @@ def _expand(rubric: Rubric, lines: dict[tuple, int]) -> tuple[list[GradedItem], 
             problems.append(f"{_where(('items', i, 'function'), lines)}: items[{i}].function: unknown function "
                             f"{item.function!r}" + _suggest(item.function, sorted(specs)))
             continue
-        if item.output is not None and item.output >= len(spec.outputs):
+        checks = ["values", "raises", *spec.checks]
+        if item.check not in checks:
+            problems.append(f"{_where(('items', i, 'check'), lines)}: items[{i}].check: {item.function} has no check "
+                            f"{item.check!r}" + _suggest(item.check, checks) + f" (known: {', '.join(checks)})")
+            continue
+        named = spec.checks.get(item.check)
+        model, outputs = (named.params, named.outputs or spec.outputs) if named else (spec.params, spec.outputs)
+        if item.output is not None and item.output >= len(outputs):
             problems.append(f"{_where(('items', i, 'output'), lines)}: items[{i}].output: {item.function} returns "
-                            f"{len(spec.outputs)} value(s); output must be below {len(spec.outputs)}")
+                            f"{len(outputs)} value(s); output must be below {len(outputs)}")
         cases: list[tuple[CaseParams, int]] = []
         for j, raw in enumerate(item.cases):
             try:
-                params = spec.params.model_validate(raw)
+                params = model.model_validate(raw)
             except ValidationError as exc:
-                problems += _problems(exc, lines, ("items", i, "cases", j), spec.params)
+                problems += _problems(exc, lines, ("items", i, "cases", j), model)
                 continue
             if (item.check == "raises") != (params.invalid is not None):
                 problems.append(f"{_where(('items', i, 'cases', j), lines)}: items[{i}].cases[{j}].invalid: "

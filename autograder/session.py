@@ -127,21 +127,23 @@ class WorkerSession:
         return ("[...]\n" if truncated else "") + data.decode("utf-8", "replace").replace("\x00", "")
 
     # -- calls -----------------------------------------------------------------------------
-    def call(self, module: str, function: str, args: tuple, kwargs: dict, timeout_s: float) -> CallOutcome:
+    def call(self, module: str, function: str, args: tuple, kwargs: dict, timeout_s: float, probe: str | None = None) -> CallOutcome:
+        """Call `module.function(*args, **kwargs)` in the worker, or the named probe (`probes.py`) with those arguments."""
         if module in self.failed_imports:
             return self.failed_imports[module]
         begin = time.monotonic()
-        outcome = self._call(module, function, args, kwargs, begin + timeout_s)
+        request = {"module": module, "function": function, "probe": probe, "args": list(args), "kwargs": kwargs}
+        outcome = self._call(request, begin + timeout_s)
         outcome.seconds = time.monotonic() - begin
         if outcome.status == "error" and outcome.kind in ("missing_module", "syntax_error", "import_error"):
             self.failed_imports[module] = outcome
         return outcome
 
-    def _call(self, module: str, function: str, args: tuple, kwargs: dict, deadline: float) -> CallOutcome:
+    def _call(self, request: dict, deadline: float) -> CallOutcome:
         try:
             if self._pipes is None:
                 self._start()
-            self._write(wire.pack({"module": module, "function": function, "args": list(args), "kwargs": kwargs}), deadline)
+            self._write(wire.pack(request), deadline)
             reply = self._read_frame(deadline)
         except _Timeout:
             stdout = self._stdout()

@@ -2,7 +2,8 @@
 
 Only regular files are copied (symlinks, devices and anything outside the tree are
 skipped), with caps on file count and sizes.  Student modules may sit in a subfolder:
-each expected module is found by name, the shallowest copy winning.
+each expected module is found by name (`vae.py`; the module "answers" is `answers.yaml`),
+the shallowest copy winning.
 """
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def prepare(source: str | Path, dst: Path, module_names: set[str]) -> Submission
     else:
         notes.append(f"{source.name}: not a folder or a zip archive")
     found: dict[str, str] = {}
-    for path in sorted(dst.rglob("*.py"), key=lambda p: (len(p.relative_to(dst).parts), str(p))):
+    candidates = [p for p in dst.rglob("*") if (p.suffix == ".py" and p.stem != "answers") or p.name in ("answers.yaml", "answers.yml")]
+    for path in sorted(candidates, key=lambda p: (len(p.relative_to(dst).parts), p.suffix == ".yml", str(p))):
         if path.stem in module_names and path.stem not in found:
             found[path.stem] = str(path)
         elif path.stem in module_names:

@@ -2,8 +2,9 @@
 
 It is forked from the zygote, confined (`confine.py`), then serves call requests on a
 pipe until the grader closes it.  It imports student modules by file path, calls the
-requested function and sends back the result and the inputs as they are after the
-call, in the wire format.  Nothing it sends is trusted: the grader checks it all.
+requested function (or a probe, `probes.py`, that calls several) and sends back the
+result and the inputs as they are after the call, in the wire format.  answers.yaml is
+parsed here too, never in the grader.  Nothing it sends is trusted: the grader checks it all.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 import torch
+import yaml
 
-from autograder import wire
+from autograder import probes, wire
 
 ERROR_KINDS = ("missing_module", "missing_function", "syntax_error", "import_error", "not_implemented",
                "exception", "bad_return")
@@ -59,6 +61,8 @@ class Worker:
         path = self.modules.get(name)
         if path is None:
             return Failure("missing_module", f"{name}.py was not found in the submission")
+        if name == "answers":
+            return self._answers(path)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -75,14 +79,47 @@ class Worker:
             return Failure("import_error", f"importing {name}.py raised {_describe(exc)}", self.student_trace(exc))
         return module
 
-    def call(self, request: dict) -> dict:
-        module = self.module(request["module"])
-        fn = getattr(module, request["function"], None)
+    def _answers(self, path: str) -> ModuleType | Failure:
+        """answers.yaml as a module whose `values` is the parsed mapping (safe_load: data only)."""
+        rel = os.path.relpath(path, self.root)
+        try:
+            with open(path, encoding="utf-8") as f:
+                values = yaml.safe_load(f)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            return Failure("syntax_error", f"{rel} is not valid YAML: {_text(exc)}")
+        except BaseException as exc:  # noqa: BLE001
+            return Failure("import_error", f"reading {rel} failed: {_describe(exc)}")
+        if not isinstance(values, dict):
+            return Failure("syntax_error", f"{rel} must be a mapping of question keys to answers, like `q4_1: b`")
+        module = ModuleType("answers")
+        module.values = values
+        return module
+
+    def function(self, qualname: str):
+        """The student's function `module.name`; a Failure if the module or function is missing or broken."""
+        module_name, name = qualname.split(".", 1)
+        fn = getattr(self.module(module_name), name, None)
         if not callable(fn):
-            raise Failure("missing_function", f"{request['module']}.py defines no function {request['function']}")
+            raise Failure("missing_function", f"{module_name}.py defines no function {name}")
+        return fn
+
+    def answer(self, key: str) -> Any:
+        values = self.module("answers").values
+        if key not in values:
+            raise Failure("missing_function", f"answers.yaml has no key {key}")
+        return values[key]
+
+    def call(self, request: dict) -> dict:
         args, kwargs = request["args"], request["kwargs"]
+        probe = probes.PROBES.get(request.get("probe") or "")
+        if probe is not None:
+            fn = lambda *a, **k: probe(self, *a, **k)  # noqa: E731
+        else:
+            fn = self.function(f"{request['module']}.{request['function']}")
         try:
             result = fn(*args, **kwargs)
+        except Failure:
+            raise
         except NotImplementedError as exc:
             raise Failure("not_implemented", "raised NotImplementedError", self.student_trace(exc)) from None
         except BaseException as exc:  # noqa: BLE001
@@ -115,8 +152,8 @@ def _plain(value: Any) -> Any:
         return {"_bad": f"a torch.Tensor subclass ({type(value).__name__:.60})"}
     if type(value) in (tuple, list):
         return type(value)(_plain(v) for v in value)
-    if type(value) in (bool, int, float) or value is None:
-        return value
+    if type(value) in (bool, int, float, str) or value is None:
+        return value[:200] if type(value) is str else value
     return {"_bad": f"a {type(value).__name__:.60}"}
 
 

@@ -66,3 +66,94 @@ def constant_beta_marginal(x0: Tensor, t: int | Tensor, beta: float) -> tuple[Te
         t = t.to(x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))   # (B, 1, ..., 1)
     ab = torch.as_tensor(1 - beta, dtype=x0.dtype) ** t
     return ab.sqrt() * x0, 1 - ab
+
+
+def q_xt_given_x0(x0: Tensor, t: int | Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
+    r"""q(x_t | x0) = N(sqrt(alpha_bar_t) x0, (1 - alpha_bar_t) I)   (seed 000 eq. 3), t in 0..T."""
+    ab = alpha_bars(betas)
+    _check_t(t, 0, betas.numel())
+    ab_t = _per_sample(ab, t, x0)
+    return ab_t.sqrt() * x0, 1 - ab_t
+
+
+def q_posterior(xt: Tensor, x0: Tensor, t: int | Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
+    r"""q(x_{t-1} | x_t, x0) = N(mu_tilde, beta_tilde I)   (seed 000 Q2.1), t in 1..T:
+
+    mu_tilde = sqrt(ab_{t-1}) beta_t / (1 - ab_t) x0 + sqrt(alpha_t) (1 - ab_{t-1}) / (1 - ab_t) x_t,
+    beta_tilde = (1 - ab_{t-1}) / (1 - ab_t) beta_t   (= 0 at t = 1, where mu_tilde = x0).
+    """
+    ab = alpha_bars(betas)
+    _check_t(t, 1, betas.numel())
+    t_prev = t - 1
+    ab_t, ab_prev = _per_sample(ab, t, x0), _per_sample(ab, t_prev, x0)
+    beta_t = _per_sample(betas, t_prev, x0)
+    mean = ab_prev.sqrt() * beta_t / (1 - ab_t) * x0 + (1 - beta_t).sqrt() * (1 - ab_prev) / (1 - ab_t) * xt
+    return mean, (1 - ab_prev) / (1 - ab_t) * beta_t
+
+
+def mu_from_eps(xt: Tensor, eps: Tensor, t: int | Tensor, betas: Tensor) -> Tensor:
+    r"""(x_t - beta_t / sqrt(1 - ab_t) eps) / sqrt(alpha_t)   (seed 000 Q2.6, with the minus sign the text drops)."""
+    ab = alpha_bars(betas)
+    _check_t(t, 1, betas.numel())
+    ab_t, beta_t = _per_sample(ab, t, xt), _per_sample(betas, t - 1, xt)
+    return (xt - beta_t / (1 - ab_t).sqrt() * eps) / (1 - beta_t).sqrt()
+
+
+def _check_sigma2(sigma2: Tensor, betas: Tensor, t: int | Tensor) -> Tensor:
+    if not torch.is_tensor(sigma2) or tuple(sigma2.shape) != tuple(betas.shape):
+        raise ValueError(f"sigma2 must have shape {tuple(betas.shape)} like betas, got {getattr(sigma2, 'shape', type(sigma2))}")
+    used = sigma2[t - 1]
+    if not bool((used > 0).all()):
+        raise ValueError("sigma2 must be > 0 at every t it is used for (sigma2 = beta_tilde has beta_tilde_1 = 0)")
+    return used
+
+
+def ddpm_lambda(t: int | Tensor, betas: Tensor, sigma2: Tensor) -> Tensor:
+    r"""lambda_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - ab_t)), t in 1..T; 0-dim for an int t, (B,) for a tensor t."""
+    ab = alpha_bars(betas)
+    _check_t(t, 1, betas.numel())
+    s2 = _check_sigma2(sigma2, betas, t)
+    beta_t = betas[t - 1]
+    return beta_t**2 / (2 * s2 * (1 - beta_t) * (1 - ab[t]))
+
+
+def _per_sample_sq_norm(a: Tensor, b: Tensor) -> Tensor:
+    if a.shape != b.shape or a.dim() == 0:
+        raise ValueError(f"eps and eps_pred must have the same (B, ...) shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+    return ((a - b) ** 2).reshape(a.shape[0], -1).sum(-1)
+
+
+def eps_loss(eps: Tensor, eps_pred: Tensor) -> Tensor:
+    r"""L_simple = (1/B) sum_b ||eps_b - eps_pred_b||^2   (seed 000 Q2.7), a 0-dim tensor."""
+    return _per_sample_sq_norm(eps, eps_pred).mean()
+
+
+def weighted_eps_loss(eps: Tensor, eps_pred: Tensor, t: int | Tensor, betas: Tensor, sigma2: Tensor) -> Tensor:
+    r"""(1/B) sum_b lambda_{t_b} ||eps_b - eps_pred_b||^2, a 0-dim tensor."""
+    return (ddpm_lambda(t, betas, sigma2) * _per_sample_sq_norm(eps, eps_pred)).mean()
+
+
+def prior_kl(x0: Tensor, betas: Tensor) -> Tensor:
+    r"""L_T = KL(N(sqrt(ab_T) x0, (1 - ab_T) I) || N(0, I)) = 1/2 [ab_T ||x0||^2 - d ab_T - d log(1 - ab_T)], shape (B,)."""
+    ab_T = alpha_bars(betas)[-1]
+    flat = x0.reshape(x0.shape[0], -1)
+    d = flat.shape[1]
+    return 0.5 * (ab_T * (flat**2).sum(-1) - d * ab_T - d * torch.log1p(-ab_T))
+
+
+def denoising_kl(x0: Tensor, t: int | Tensor, eps: Tensor, eps_pred: Tensor, betas: Tensor, sigma2: Tensor) -> Tensor:
+    r"""L_{t-1} integrand: KL(N(mu_tilde, beta_tilde I) || N(mu_theta, sigma_t^2 I)) per sample, t in 2..T, shape (B,).
+
+    x_t = q_sample(x0, t, betas, eps), mu_theta = mu_from_eps(x_t, eps_pred, t, betas); equals
+    lambda_t ||eps - eps_pred||^2 + d/2 (r - 1 - log r) with r = beta_tilde_t / sigma_t^2.
+    """
+    _check_betas(betas)
+    _check_t(t, 2, betas.numel())
+    _check_sigma2(sigma2, betas, t)
+    s2 = _per_sample(sigma2, t - 1, x0)
+    xt = q_sample(x0, t, betas, eps)
+    mu_tilde, beta_tilde = q_posterior(xt, x0, t, betas)
+    mu_theta = mu_from_eps(xt, eps_pred, t, betas)
+    r = beta_tilde / s2
+    per_elem = 0.5 * (r + (mu_tilde - mu_theta) ** 2 / s2 - 1 - torch.log(r))
+    return per_elem.expand_as(x0).reshape(x0.shape[0], -1).sum(-1)

@@ -6,7 +6,8 @@ from typing import Literal
 import torch
 from pydantic import Field
 
-from autograder.functions import Call, CaseParams, FunctionSpec, Output, normal, uniform
+from autograder.functions import Call, CaseParams, Check, FunctionSpec, Output, normal, uniform
+from autograder.properties import nonnegative
 from reference import vae
 
 _SIGMA = "sigma is a standard deviation: h = mu + sigma * eps, not a variance or a log-variance."
@@ -150,7 +151,8 @@ SPECS = (
                  hint="log q(z) = log N(S^{-1}(z - mu); 0, I) - log|det S|, summed over the event dimension."),
     FunctionSpec("vae.gkl", vae.gkl, Gaussian, _gkl(_mu_sigma),
                  {**{k: _gkl(m) for k, m in _BAD.items()}, "shape_mismatch": _gkl_shape_mismatch},
-                 hint="GKL = sum_j [-log sigma_j + (sigma_j^2 + mu_j^2 - 1)/2] over the last dimension; " + _SIGMA),
+                 hint="GKL = sum_j [-log sigma_j + (sigma_j^2 + mu_j^2 - 1)/2] over the last dimension; " + _SIGMA,
+                 checks={"nonnegative": Check("GKL >= 0", Gaussian, _gkl(_mu_sigma), judge=nonnegative)}),
     FunctionSpec("vae.vae_loss_grads", vae.vae_loss_grads, Gaussian, _loss_grads(_mu_sigma),
                  {k: _loss_grads(m) for k, m in _BAD.items()}, outputs=(Output("dl_dmu"), Output("dl_dsigma")),
                  hint="Chain rule through h = mu + sigma * eps: dh/dmu = 1 and dh/dsigma = eps; add the GKL gradient."),

@@ -32,3 +32,80 @@ def test_every_misconception_differs_from_the_reference():
     for m in misconceptions.MISCONCEPTIONS["diffusion.q_sample"]:
         noise = torch.randn(3, 2, generator=gen)
         assert not torch.allclose(m.wrong(x0, t, betas, noise), diffusion.q_sample(x0, t, betas, noise)), m.name
+
+
+# --- Every detector, through the grader's own matching (checks._misconception) -----------------------------
+import pytest  # noqa: E402
+
+from autograder.checks import ReferenceSide, _misconception, _verdict, expected_value  # noqa: E402
+from autograder.functions import registry  # noqa: E402
+from autograder.rubric import GradedItem, Item, Tolerance  # noqa: E402
+
+# Cases where a mistake shows; elsewhere it may coincide with the right answer (AB = BA at pixel 33).
+SHOWS_ON = {
+    ("autoregressive.receptive_field", "types_swapped"): {"mask_types": "AA"},
+    ("divergences.kl_dual_r2", "naive_log_mean_exp"): {"offset": 1000.0},
+    ("gan.jsd", "bits"): {},
+}
+# Mistakes in one function seen through a check that drives it from a probe.
+THROUGH_PROBES = [
+    ("autoregressive.masked_conv2d", "receptive_field", "autoregressive.masked_conv2d", "kernel_flipped", {"mask_types": "AB"}),
+    ("autoregressive.masked_conv2d", "receptive_field", "autoregressive.masked_conv2d", "unmasked", {}),
+    ("simsiam.simsiam_H", "matches_encoder_update", "simsiam.simsiam_H", "row_major_vec", {}),
+    ("priors.log_vamp_prior", "values", "priors.log_vamp_prior", "mean_of_logs", {}),
+    ("priors.log_vamp_prior", "values", "priors.log_vamp_prior", "unnormalised", {}),
+]
+
+
+def _graded(qualname: str, check: str, params: dict) -> tuple[GradedItem, object]:
+    spec = registry()[qualname]
+    named = spec.checks.get(check)
+    model = named.params if named else spec.params
+    p = model.model_validate(params)
+    item = Item(id="x", function=qualname, check=check, points=1, cases=[params])
+    g = GradedItem(item=item, number="1", spec=spec, visibility="visible", partial_credit="fraction",
+                   tolerance=Tolerance(), timeout_s=10, cases=[(p, 0)])
+    return g, (named.build if named else spec.build)(p, torch.Generator().manual_seed(3))
+
+
+DIRECT = [(q, m) for q, ms in misconceptions.MISCONCEPTIONS.items() for m in ms if q != "priors.log_vamp_prior"]
+
+
+@pytest.mark.parametrize("qualname,known", DIRECT, ids=[f"{q}:{m.name}" for q, m in DIRECT])
+def test_each_mistake_fails_the_values_check_and_is_recognised_with_its_own_hint(qualname, known):
+    g, call = _graded(qualname, "values", SHOWS_ON.get((qualname, known.name), {}))
+    wrong = known.wrong(*call.args, **call.kwargs)
+    assert _verdict(g, wrong, expected_value(g, g.cases[0][0], call), call) is not None, "the mistake passes"
+    assert _misconception(g, call, wrong) == known.hint
+
+
+@pytest.mark.parametrize("qualname,check,broken,name,params", THROUGH_PROBES, ids=[f"{c}:{n}" for _, c, _, n, _ in THROUGH_PROBES])
+def test_mistakes_are_recognised_through_probe_checks(qualname, check, broken, name, params):
+    known = next(m for m in misconceptions.MISCONCEPTIONS[broken] if m.name == name)
+    g, call = _graded(qualname, check, params)
+    got = g.named_check.probe(ReferenceSide({broken: known.wrong}), *call.args, **call.kwargs)
+    assert _verdict(g, got, expected_value(g, g.cases[0][0], call), call) is not None
+    assert _misconception(g, call, got) == known.hint
+
+
+def test_kernel_flipping_mirrors_the_aa_field_through_the_centre():
+    flipped = misconceptions.receptive_field_kernel_flipped("AA")
+    names = " ".join(f"{r + 1}{c + 1}" for r, c in flipped.nonzero().tolist())
+    assert names == "35 43 44 45 51 52 53 54 55"                      # catalogue section 10
+
+
+def test_seed004_eq12_is_minus_the_elbo():
+    from reference import flows
+
+    a, b, c = (torch.randn(5, 3, generator=torch.Generator().manual_seed(i)) for i in range(3))
+    torch.testing.assert_close(misconceptions.flow_free_energy_seed004_eq12(a, b, c), -flows.flow_elbo(a, b, c))
+
+
+def test_row_major_h_is_the_column_major_h_under_the_vec_permutation():
+    gen = torch.Generator().manual_seed(4)
+    Wp, A, B = torch.randn(2, 2, generator=gen), torch.randn(3, 3, generator=gen), torch.randn(3, 3, generator=gen)
+    X, Xp = A @ A.T, B @ B.T
+    from reference import simsiam
+
+    perm = torch.arange(6).reshape(3, 2).T.reshape(-1)               # column-stacked position of each row-stacked entry
+    torch.testing.assert_close(misconceptions.simsiam_H_rowmajor(Wp, X, Xp), simsiam.simsiam_H(Wp, X, Xp)[perm][:, perm])
