@@ -59,7 +59,9 @@ def snippet(spec: FunctionSpec, call: Call, expected: Any, tol: Tolerance | None
 
 
 def describe_case(params: Any) -> str:
-    shown = {k: v for k, v in params.model_dump(exclude_defaults=True).items() if k not in ("seed", "repeat")}
+    """The parameters an instructor set for a case, minus seeds and anything marked secret (an answer key)."""
+    secret = {name for name, f in type(params).model_fields.items() if (f.json_schema_extra or {}).get("secret")}
+    shown = {k: v for k, v in params.model_dump(exclude_defaults=True).items() if k not in ("seed", "repeat", *secret)}
     return ", ".join(f"{k}={v!r}" for k, v in shown.items()) or "default parameters"
 
 

@@ -92,6 +92,13 @@ def vae_grads_log_sigma(dlrecon_dh: Tensor, mu: Tensor, sigma: Tensor, eps: Tens
     return dlrecon_dh + mu, sigma * (dlrecon_dh * eps + sigma - 1 / sigma)
 
 
+def iwae_bound_naive(log_w: Tensor) -> Tensor:
+    """log(mean(exp(log_w))) without logsumexp: inf or -inf once |log w| is large."""
+    if log_w.shape[-1] == 0:
+        raise ValueError("need at least one sample")
+    return torch.log(torch.exp(log_w).mean(-1))
+
+
 def constant_beta_marginal_product_of_alpha_bars(x0: Tensor, t: int | Tensor, beta: float) -> tuple[Tensor, Tensor]:
     """Seed 002 P4 Q1(b): prod_{s=1}^{t} alpha_bar_s = (1 - beta)^{t(t+1)/2} used as alpha_bar_t."""
     if torch.is_tensor(t):
@@ -302,6 +309,11 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
     "vae.reparameterize": (
         Misconception("sigma_as_variance", reparameterize_sigma_as_variance, _SIGMA_HINT + " Your values match mu + sqrt(sigma) * eps."),
         Misconception("sigma_as_log_variance", reparameterize_sigma_as_log_variance, _SIGMA_HINT + " Your values match mu + exp(sigma / 2) * eps."),
+    ),
+    "vae.iwae_bound": (
+        Misconception("naive_log_mean_exp", iwae_bound_naive,
+                      "log (1/k) sum_j w_j overflows or underflows when computed as log(mean(exp(log_w))): use "
+                      "torch.logsumexp(log_w, -1) - log k."),
     ),
     "diffusion.alpha_bars": (Misconception("t_plus_1_factors", wrong_alpha_bar_seed002, _ALPHA_BAR_HINT),),
     "diffusion.q_sample": (

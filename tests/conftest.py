@@ -14,16 +14,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ASSIGNMENT = "cmu10417-f2023"
-MODULES = ("vae.py", "gcn.py", "diffusion.py")
+ASSIGNMENTS = ("cmu10417-f2023", "ift6135-w2023", "ift6135-f2023", "ift6135-h2019", "csc6137-hw2")
+MODULES = ("vae.py", "gcn.py", "diffusion.py", "autoregressive.py", "gan.py", "divergences.py", "simsiam.py", "flows.py", "priors.py")
 SCHEMA = json.loads((ROOT / "schemas" / "results.schema.json").read_text())
 
 
 def make_submission(dest: Path, base: str = "reference", append: dict[str, str] | None = None) -> Path:
-    """A submission folder: each module copied from reference/ or student_template/, with code appended."""
+    """A submission folder: every module copied from reference/ or student_template/, with code appended.
+
+    The reference base also gets the right answers.yaml (tests/fixtures/answers), the template its blank one.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     source = ROOT / ("reference" if base == "reference" else "student_template")
     for name in MODULES:
         shutil.copy(source / name, dest / name)
+    answers = FIXTURES / "answers" / "ift6135-f2023.yaml" if base == "reference" else source / "answers.yaml"
+    shutil.copy(answers, dest / "answers.yaml")
     for name, code in (append or {}).items():
         with open(dest / name, "a") as f:
             f.write("\n\n" + code + "\n")
@@ -48,11 +54,11 @@ def grade(submission: Path, out: Path, assignment: str = ASSIGNMENT) -> dict:
     return results
 
 
-def by_id(results: dict) -> dict[str, dict]:
+def by_id(results: dict, assignment: str = ASSIGNMENT) -> dict[str, dict]:
     """Tests keyed by rubric item id (rubric order gives numbers 1..n)."""
     from autograder.rubric import find, load
 
-    _, items = load(find(ASSIGNMENT))
+    _, items = load(find(assignment))
     return {item.id: results["tests"][int(item.number) - 1] for item in items}
 
 

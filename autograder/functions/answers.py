@@ -20,7 +20,8 @@ from autograder.rubric import Tolerance
 
 class Answer(CaseParams):
     key: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Key in answers.yaml, e.g. q4_1.")
-    accept: list[str | int] = Field(min_length=1, description="Every answer that earns the points.")
+    accept: list[str | int] = Field(min_length=1, description="Every answer that earns the points (never shown to students).",
+                                    json_schema_extra={"secret": True})
     choices: list[str | int] | None = Field(default=None, description="Allowed values, shown to students who answer outside them.")
     multiple: bool = Field(default=False, description="Select-all-that-apply: compare as a set of options.")
 
@@ -67,8 +68,8 @@ def judge(got: Any, expected: Answer, call: Call, tol: Tolerance) -> Mismatch | 
         return None
     if expected.choices is not None and not _allowed(mine, expected):
         allowed = ", ".join(str(c) for c in expected.choices)
-        return Mismatch(f"the answer to `{expected.key}` is not one of the allowed values ({allowed})",
-                        f"you answered {repr(got)[:80]}", public=True)
+        summary = f"the answer to `{expected.key}` is not one of the allowed values ({allowed})"
+        return Mismatch(summary, f"you answered {repr(got)[:80]}: {summary}", public=True)
     return Mismatch("incorrect answer", f"you answered {repr(got)[:80]}")
 
 
