@@ -3,7 +3,7 @@
 Each run is a fresh process (the page cache is warm, as on Gradescope after the first
 submission).  Reports the median wall time and the median peak RSS of the top process
 over RUNS runs of: `python -c "import torch"`, `grade` on the reference submission of
-cmu10417-f2023 (every test), and `check` (visible tests only).
+every assignment in rubrics/ (every test), and `check` (visible tests only) of the largest.
 
     python benchmarks/bench_grading.py [RUNS]
 """
@@ -37,14 +37,15 @@ def main() -> None:
     work = Path(tempfile.mkdtemp())
     sub = work / "submission"
     sub.mkdir()
-    for name in ("vae.py", "gcn.py", "diffusion.py"):
-        shutil.copy(ROOT / "reference" / name, sub / name)
+    for path in (ROOT / "reference").glob("*.py"):
+        if path.stem not in ("__init__", "misconceptions"):
+            shutil.copy(path, sub / path.name)
+    shutil.copy(ROOT / "tests" / "fixtures" / "answers" / "ift6135-f2023.yaml", sub / "answers.yaml")
     py = sys.executable
-    cases = {
-        'python -c "import torch"': [py, "-W", "ignore", "-c", "import torch"],
-        "grade (reference, all tests)": [py, "-m", "autograder", "grade", str(sub), "-a", "cmu10417-f2023", "-o", str(work / "r.json")],
-        "check (visible tests)": [py, "-m", "autograder", "check", str(sub), "-a", "cmu10417-f2023"],
-    }
+    cases = {'python -c "import torch"': [py, "-W", "ignore", "-c", "import torch"]}
+    for rubric in sorted((ROOT / "rubrics").glob("*.yaml")):
+        cases[f"grade {rubric.stem}"] = [py, "-m", "autograder", "grade", str(sub), "-a", rubric.stem, "-o", str(work / "r.json")]
+    cases["check ift6135-w2023"] = [py, "-m", "autograder", "check", str(sub), "-a", "ift6135-w2023"]
     measure(cases['python -c "import torch"'])            # warm the page cache once
     rows = {}
     for _ in range(RUNS):                                   # interleaved, so drift hits every case alike

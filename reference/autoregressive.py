@@ -47,7 +47,7 @@ def masked_conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, mask_type: str
         raise ValueError(f"weight expects {weight.shape[1]} input channels, x has {x.shape[1]}")
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise ValueError(f"bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
-    mask = pixelcnn_mask(mask_type, k).to(weight.dtype)
+    mask = pixelcnn_mask(mask_type, k).to(weight)
     return F.conv2d(x, weight * mask, bias, padding=k // 2)
 
 

@@ -37,7 +37,7 @@ def alpha_bars(betas: Tensor) -> Tensor:
     betas: (T,).  Returns (T + 1,).
     """
     _check_betas(betas)
-    return torch.cat([torch.ones(1, dtype=betas.dtype), torch.cumprod(1 - betas, dim=0)])
+    return torch.cat([torch.ones(1, dtype=betas.dtype, device=betas.device), torch.cumprod(1 - betas, dim=0)])
 
 
 def q_sample(x0: Tensor, t: int | Tensor, betas: Tensor, eps: Tensor) -> Tensor:
@@ -64,7 +64,7 @@ def constant_beta_marginal(x0: Tensor, t: int | Tensor, beta: float) -> tuple[Te
     _check_t(t, 0, 2**62)
     if torch.is_tensor(t):
         t = t.to(x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))   # (B, 1, ..., 1)
-    ab = torch.as_tensor(1 - beta, dtype=x0.dtype) ** t
+    ab = torch.as_tensor(1 - beta, dtype=x0.dtype, device=x0.device) ** t
     return ab.sqrt() * x0, 1 - ab
 
 

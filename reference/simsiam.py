@@ -45,7 +45,7 @@ def simsiam_loss(W: Tensor, Wp: Tensor, X: Tensor, Xp: Tensor) -> Tensor:
 def predictor_update(W: Tensor, Wp: Tensor, X: Tensor, Xp: Tensor) -> Tensor:
     r"""Wp_dot = -dJ/dWp = F12 - Wp F1 = W X W^T - Wp W (X + X') W^T   (Q4.2)."""
     _check(W, Wp, X, Xp)
-    return W @ X @ W.T - Wp @ W @ (X + Xp) @ W.T
+    return _wp_dot(W, Wp, X, Xp)
 
 
 def encoder_update(W: Tensor, Wp: Tensor, X: Tensor, Xp: Tensor, stop_grad: bool) -> Tensor:
@@ -57,9 +57,17 @@ def encoder_update(W: Tensor, Wp: Tensor, X: Tensor, Xp: Tensor, stop_grad: bool
     _check(W, Wp, X, Xp)
     if not isinstance(stop_grad, bool):
         raise ValueError(f"stop_grad must be a bool, got {stop_grad!r}")
+    return _w_dot(W, Wp, X, Xp, stop_grad)
+
+
+def _wp_dot(W: Tensor, Wp: Tensor, X: Tensor, Xp: Tensor) -> Tensor:
+    return W @ X @ W.T - Wp @ W @ (X + Xp) @ W.T
+
+
+def _w_dot(W: Tensor, Wp: Tensor, X: Tensor, Xp: Tensor, stop_grad: bool) -> Tensor:
     if stop_grad:
         return Wp.T @ (W @ X - Wp @ W @ (X + Xp))
-    eye = torch.eye(Wp.shape[0], dtype=Wp.dtype)
+    eye = torch.eye(Wp.shape[0], dtype=Wp.dtype, device=Wp.device)
     return -((Wp.T @ Wp + eye) @ W @ Xp + (Wp - eye).T @ (Wp - eye) @ W @ X)
 
 
@@ -69,7 +77,7 @@ def simsiam_H(Wp: Tensor, X: Tensor, Xp: Tensor) -> Tensor:
     Shape (n1 n2, n1 n2), for column-stacking vec.  Symmetric PSD, lambda_min(H) >= lambda_min(X').
     """
     _check(None, Wp, X, Xp)
-    eye = torch.eye(Wp.shape[0], dtype=Wp.dtype)
+    eye = torch.eye(Wp.shape[0], dtype=Wp.dtype, device=Wp.device)
     return torch.kron(Xp, Wp.T @ Wp + eye) + torch.kron(X, (Wp - eye).T @ (Wp - eye))
 
 
@@ -81,17 +89,19 @@ def simulate(W0: Tensor, Wp0: Tensor, X: Tensor, Xp: Tensor, dt: float, steps: i
     predictor=False fixes Wp = I (then, without stop-grad, W_n = W0 (I - 2 dt X')^n).
     """
     _check(W0, Wp0, X, Xp)
+    if not isinstance(stop_grad, bool) or not isinstance(predictor, bool):
+        raise ValueError("stop_grad and predictor must be bools")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an int >= 0, got {steps!r}")
     if not float(dt) > 0:
         raise ValueError(f"dt must be > 0, got {dt!r}")
     W = W0.clone()
-    Wp = Wp0.clone() if predictor else torch.eye(W0.shape[0], dtype=W0.dtype)
+    Wp = Wp0.clone() if predictor else torch.eye(W0.shape[0], dtype=W0.dtype, device=W0.device)
     norms = [torch.linalg.matrix_norm(W)]
     for _ in range(steps):
-        W_dot = encoder_update(W, Wp, X, Xp, stop_grad)
+        W_dot = _w_dot(W, Wp, X, Xp, stop_grad)
         if predictor:
-            Wp = Wp + dt * predictor_update(W, Wp, X, Xp)
+            Wp = Wp + dt * _wp_dot(W, Wp, X, Xp)
         W = W + dt * W_dot
         norms.append(torch.linalg.matrix_norm(W))
     return torch.stack(norms)

@@ -100,6 +100,9 @@ def elbo_joint(log_px_given_z: Tensor, log_pz: Tensor, log_qz: Tensor) -> Tensor
 
     Inputs: (L, ...) with the L Monte Carlo samples along dim 0.  Returns (...).
     """
+    _check_same_shape(log_px_given_z=log_px_given_z, log_pz=log_pz, log_qz=log_qz)
+    if log_px_given_z.dim() == 0:
+        raise ValueError("the log-densities need the Monte Carlo samples along dim 0")
     return (log_px_given_z + log_pz - log_qz).mean(dim=0)
 
 

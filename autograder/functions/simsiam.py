@@ -75,6 +75,7 @@ SPECS = (
                  hint="J = 1/2 [tr(Wp^T Wp F1) - tr(Wp F12) - tr(F12 Wp) + tr(F2)] with F1 = F2 = W (X + X') W^T, "
                       "F12 = F21 = W X W^T; return a 0-dim tensor."),
     FunctionSpec("simsiam.predictor_update", simsiam.predictor_update, Moments, _four,
+                 {k: (lambda kind: lambda p, gen: Call(_bad(kind, p, gen)))(k) for k in _BAD},
                  hint="Wp_dot = -dJ/dWp = W X W^T - Wp W (X + X') W^T."),
     FunctionSpec("simsiam.encoder_update", simsiam.encoder_update, Moments, _encoder,
                  {k: (lambda kind: lambda p, gen: Call((*_bad(kind, p, gen), p.stop_grad)))(k) for k in _BAD},

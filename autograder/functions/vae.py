@@ -100,7 +100,7 @@ class MonteCarlo(CaseParams):
     L: int = Field(default=5, ge=1, description="Monte Carlo samples (dim 0).")
     batch: list[int] = [4]
     k: int = Field(default=3, ge=1)
-    invalid: Literal["sigma_zero"] | None = None
+    invalid: Literal["sigma_zero", "shape_mismatch"] | None = None
 
 
 def _elbo(form: str, bad_sigma: bool = False):
@@ -157,6 +157,7 @@ SPECS = (
                  {k: _loss_grads(m) for k, m in _BAD.items()}, outputs=(Output("dl_dmu"), Output("dl_dsigma")),
                  hint="Chain rule through h = mu + sigma * eps: dh/dmu = 1 and dh/dsigma = eps; add the GKL gradient."),
     FunctionSpec("vae.elbo_joint", vae.elbo_joint, MonteCarlo, _elbo("joint"),
+                 {"shape_mismatch": lambda p, gen: Call((*_elbo("joint")(p, gen).args[:2], normal(gen, p.L + 1, *p.batch)))},
                  hint="Average log p(x|z) + log p(z) - log q(z|x) over the L samples along dim 0."),
     FunctionSpec("vae.elbo_entropy", vae.elbo_entropy, MonteCarlo, _elbo("entropy"), {"sigma_zero": _elbo("entropy", True)},
                  hint="H(N(mu, diag sigma^2)) = sum_j log sigma_j + k/2 log(2 pi e), added once per data point."),
