@@ -159,8 +159,8 @@ def _wrong_answers(graded: GradedItem, call: Call) -> list[tuple[str, Any]]:
     named = graded.named_check
     out = []
     if named and named.probe:
-        side = ReferenceSide()
-        named.probe(side, *_copies(call)[0], **_copies(call)[1])
+        side, (args, kwargs) = ReferenceSide(), _copies(call)
+        named.probe(side, *args, **kwargs)                # records which functions the probe calls
         candidates = [(q, known) for q in dict.fromkeys(side.used) for known in MISCONCEPTIONS.get(q, ())]
     else:
         candidates = [(graded.spec.qualname, known) for known in MISCONCEPTIONS.get(graded.spec.qualname, ())]
