@@ -6,7 +6,6 @@ wrong answer can come close in value but break a law the math guarantees.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
@@ -15,14 +14,18 @@ from autograder.compare import Mismatch, compare_tensor
 from autograder.functions import Call
 from autograder.rubric import Tolerance
 
-LOOSE = Tolerance(rtol=math.inf, atol=math.inf)       # type and shape only
 
 
 def _shaped(got: Any, expected: torch.Tensor, name: str) -> Mismatch | None:
-    problem = compare_tensor(got, expected, LOOSE, name)
-    if problem is None and not bool(torch.isfinite(got).all()):
+    """A finite floating tensor of the expected shape, or why not (values are the property's business)."""
+    if not isinstance(got, torch.Tensor) or not got.is_floating_point():
+        what = f"a {got.dtype} tensor" if isinstance(got, torch.Tensor) else f"a {type(got).__name__}"
+        return Mismatch("wrong type", f"`{name}` is {what}, expected a floating-point torch.Tensor")
+    if got.shape != expected.shape:
+        return Mismatch("wrong shape", f"`{name}` has shape {tuple(got.shape)}, expected {tuple(expected.shape)}")
+    if not bool(torch.isfinite(got).all()):
         return Mismatch("non-finite values", f"`{name}` has non-finite entries")
-    return problem
+    return None
 
 
 def nonnegative(got: Any, expected: torch.Tensor, call: Call, tol: Tolerance) -> Mismatch | None:
