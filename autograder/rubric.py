@@ -148,6 +148,41 @@ def _line_map(node: yaml.Node, path: tuple = (), lines: dict | None = None) -> d
     return lines
 
 
+def _aliases(root: yaml.Node) -> list[str]:
+    """Nodes reached twice, i.e. YAML aliases: refused, since they can recurse or expand exponentially."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            return [f"{node.start_mark.line + 1}: {_key(path)}: anchors and aliases (&name, *name) are not supported "
+                    "in rubrics; write the values out"]
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack += [(value, path + (key.value,)) for key, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(value, path + (i,)) for i, value in enumerate(node.value)]
+    return []
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple = ()) -> list[str]:
+    """Keys given twice in one mapping (YAML silently keeps the last), as 'line: key: message'."""
+    out = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in first:
+                out.append(f"{line}: {_key(path + (key.value,))}: duplicate key (first on line {first[key.value]}); "
+                           "YAML would silently keep only the last one")
+            first.setdefault(key.value, line)
+            out += _duplicate_keys(value, path + (key.value,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            out += _duplicate_keys(value, path + (i,))
+    return out
+
+
 def _where(loc: tuple, lines: dict[tuple, int]) -> str:
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in lines:
@@ -186,6 +221,16 @@ def _problems(exc: ValidationError, lines: dict[tuple, int], prefix: tuple, mode
     return out
 
 
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> str:
+    """One line 'line: (syntax): message' for any YAML error."""
+    if isinstance(exc, yaml.reader.ReaderError):          # a character YAML refuses (NUL, control characters)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return f"{text[: exc.position].count(chr(10)) + 1}: (syntax): character U+{code:04X} is not allowed in YAML; delete it"
+    mark = getattr(exc, "problem_mark", None)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    return f"{mark.line + 1 if mark else 1}: (syntax): {problem}; check indentation and quoting"
+
+
 def load(path: str | Path) -> tuple[Rubric, list[GradedItem]]:
     """Parse and validate a rubric file; raises RubricError listing every problem found."""
     path = Path(path)
@@ -197,11 +242,12 @@ def load(path: str | Path) -> tuple[Rubric, list[GradedItem]]:
         raise RubricError(path, [f"1: (file): cannot read: {exc.strerror}"]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        structural = (_aliases(node) or _duplicate_keys(node)) if node is not None else []
+        if structural:
+            raise RubricError(path, structural)
+        data = yaml.safe_load(text)                # safe: no aliases, so no recursion or expansion
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise RubricError(path, [f"{line}: (syntax): {getattr(exc, 'problem', None) or exc}; check indentation and quoting"]) from None
+        raise RubricError(path, [_syntax_problem(exc, text)]) from None
     lines = _line_map(node) if node is not None else {}
     if not isinstance(data, dict):
         raise RubricError(path, ["1: (document): a rubric is a mapping with keys assignment, title, seed, items"])
