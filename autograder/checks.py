@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import importlib
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -104,9 +106,10 @@ def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallO
     item, spec = graded.item, graded.spec
     result = CaseResult(False, call=call, expected=expected, outcome=outcome)
     if outcome.status == "timeout":
-        result.summary = f"timed out (each call may take at most {graded.timeout_s:g} s)"
+        result.summary, result.public = f"timed out (each call may take at most {graded.timeout_s:g} s)", True
     elif outcome.status == "crashed":
         result.summary = "the process running your code died during the call (os._exit, a crash, or too much memory)"
+        result.public = True
     elif outcome.status == "protocol":
         result.summary = "your code interfered with the grader's channel; the result could not be read"
     elif outcome.status == "error" and outcome.kind in MODULE_LEVEL:
@@ -186,18 +189,29 @@ def _misconception(graded: GradedItem, call: Call, got: Any) -> str | None:
     return None
 
 
-def run_item(graded: GradedItem, session: WorkerSession) -> ItemResult:
+OUT_OF_TIME = "not run: grading stopped when its time budget ran out (the code before it was too slow)"
+
+
+def run_item(graded: GradedItem, session: WorkerSession, deadline: float = math.inf) -> ItemResult:
+    """Grade one item; no call runs past `deadline` (time.monotonic()), the run's total time budget."""
     item, spec = graded.item, graded.spec
     cases: list[CaseResult] = []
     named = graded.named_check
     for params, seed in graded.cases:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            cases.append(CaseResult(False, summary=OUT_OF_TIME, public=True))
+            break
         gen = torch.Generator().manual_seed(seed)
         build = spec.invalid[params.invalid] if item.check == "raises" else (named.build if named else spec.build)
         call = build(params, gen)
         expected = expected_value(graded, params, call)
         probe = named.probe.__name__ if named and named.probe else None
-        outcome = session.call(spec.module, spec.function, call.args, call.kwargs, graded.timeout_s, probe=probe)
+        timeout = min(graded.timeout_s, remaining)
+        outcome = session.call(spec.module, spec.function, call.args, call.kwargs, timeout, probe=probe)
         cases.append(_judge_outcome(graded, call, expected, outcome))
+        if outcome.status == "timeout" and timeout < graded.timeout_s:
+            cases[-1].summary = "timed out when the grading time budget ran out"
         if outcome.status == "error" and outcome.kind in MODULE_LEVEL:
             break                       # every other case would fail the same way
     passed = sum(c.passed for c in cases)
@@ -240,10 +254,11 @@ def render(result: ItemResult) -> str:
         hints = {c.misconception for _, c in failures if c.misconception}
         named = graded.named_check
         hint = next(iter(hints)) if len(hints) == 1 else (graded.item.hint or (named.hint if named else "") or graded.spec.hint)
-        if hint:
+        answered = any(c.outcome is not None and c.outcome.status in ("ok", "error") for _, c in failures)
+        if hint and answered:                      # a formula hint says nothing about a timeout or a crash
             lines.append(f"**Hint:** {hint}")
         i, first = failures[0]
-        direct = named is None or not (named.probe or named.expected)        # a plain call the student can rerun
+        direct = first.call is not None and (named is None or not (named.probe or named.expected))   # a call to rerun
         code = feedback.snippet(graded.spec, first.call, first.expected, graded.tolerance, graded.item.check) if direct else ""
         if code:
             lines.append(f"**Reproduce case {i + 1}:**\n\n{code}")

@@ -97,7 +97,7 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
         hand_over(work, zygote.sandbox.uid, zygote.sandbox.gid)
         return WorkerSession(zygote, str(work), str(work), sub.modules, sub.search_path)
 
-    plugin = GradingPlugin(items, open_session)
+    plugin = GradingPlugin(items, open_session, deadline=begin + rubric.defaults.total_budget_s)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     args = [str(SUITE / "test_rubric.py"), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE)]
     args += ["-q", "--tb=no", "-p", "no:warnings"] if pytest_output else ["-p", "no:terminal"]

@@ -8,6 +8,7 @@ ItemResult for every item, including those whose test errored.
 """
 from __future__ import annotations
 
+import math
 import traceback
 from collections.abc import Callable
 
@@ -19,9 +20,10 @@ from autograder.session import WorkerSession
 
 
 class GradingPlugin:
-    def __init__(self, items: list[GradedItem], open_session: Callable[[str], WorkerSession]):
+    def __init__(self, items: list[GradedItem], open_session: Callable[[str], WorkerSession], deadline: float = math.inf):
         self.items = items
         self.open_session = open_session          # phase name -> a session on a fresh copy
+        self.deadline = deadline                  # time.monotonic() after which no call starts or runs
         self.results: dict[str, ItemResult] = {}
         self.errors: dict[str, str] = {}
         self.layers: dict[str, dict] = {}
@@ -57,7 +59,7 @@ class GradingPlugin:
         if phase != self._phase:
             self.close()
             self._session, self._phase = self.open_session(phase), phase
-        result = run_item(graded, self._session)
+        result = run_item(graded, self._session, self.deadline)
         if self._session.layers:
             self.layers[phase] = self._session.layers
         self.results[graded.id] = result

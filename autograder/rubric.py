@@ -36,6 +36,8 @@ class Defaults(Strict):
     partial_credit: Literal["fraction", "all_or_nothing"] = "fraction"
     tolerance: Tolerance = Tolerance()
     timeout_s: float = Field(default=10.0, gt=0, le=300)
+    total_budget_s: float = Field(default=480.0, gt=0, le=3600,
+                                  description="Grading stops after this many seconds (Gradescope's default limit is 600).")
 
 
 class Item(Strict):

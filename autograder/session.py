@@ -52,6 +52,7 @@ class WorkerSession:
         self._out: int | None = None
         self._out_offset = 0
         self.failed_imports: dict[str, CallOutcome] = {}
+        self.imported: set[str] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
     def _start(self) -> None:
@@ -137,7 +138,23 @@ class WorkerSession:
         outcome.seconds = time.monotonic() - begin
         if outcome.status == "error" and outcome.kind in ("missing_module", "syntax_error", "import_error"):
             self.failed_imports[module] = outcome
+        elif outcome.status == "timeout" and module not in self.imported and self._import_hangs(module, timeout_s):
+            outcome = CallOutcome("error", kind="import_error", stdout=outcome.stdout, seconds=outcome.seconds,
+                                  message=f"importing {module}.py did not finish within {timeout_s:g} s (code at module "
+                                          "level runs on import: move slow work into functions)")
+            self.failed_imports[module] = outcome
+        elif outcome.status in ("ok", "error"):
+            self.imported.add(module)
         return outcome
+
+    def _import_hangs(self, module: str, timeout_s: float) -> bool:
+        """After a first call timed out: does importing the module alone time out too (on a fresh worker)?"""
+        outcome = self._call({"module": module, "import_only": True}, time.monotonic() + timeout_s)
+        if outcome.status == "ok":
+            self.imported.add(module)
+        elif outcome.status == "error":
+            self.failed_imports[module] = outcome
+        return outcome.status == "timeout"
 
     def _call(self, request: dict, deadline: float) -> CallOutcome:
         try:

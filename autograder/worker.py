@@ -110,6 +110,9 @@ class Worker:
         return values[key]
 
     def call(self, request: dict) -> dict:
+        if request.get("import_only"):
+            self.module(request["module"])
+            return {"status": "ok", "result": None, "inputs_after": [], "kwargs_after": {}}
         args, kwargs = request["args"], request["kwargs"]
         probe = probes.PROBES.get(request.get("probe") or "")
         if probe is not None:

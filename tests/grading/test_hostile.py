@@ -1,6 +1,7 @@
 """Hostile submissions (shared/spec/THREATS.md): honest score, no leak, valid results.json, nothing left running."""
 import json
 import os
+import time
 
 import pytest
 
@@ -95,3 +96,32 @@ def test_attack12_infinite_loop_ignoring_signals_and_sleep_time_out(tmp_path):
     assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0}
     assert "timed out" in tests["gkl"]["output"] and "timed out" in tests["reparameterize"]["output"]
     assert results["execution_time"] < 30
+
+
+def test_attack12_import_that_never_finishes_costs_one_diagnosis_not_a_timeout_per_item(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("slow_import")})
+    begin = time.monotonic()
+    tests, results, _ = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0, "grads": 0.0}
+    for item in ("gkl", "reparameterize", "grads"):
+        assert "importing vae.py did not finish within 3 s" in tests[item]["output"]
+    assert time.monotonic() - begin < 3 * 3 + 10              # one timeout and one import check, not one per case
+
+
+def test_attack16_slow_but_correct_code_gets_partial_credit_within_the_total_budget(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("slow_but_correct")})
+    out = tmp_path / "r.json"
+    begin = time.monotonic()
+    proc = run_cli("grade", str(sub), "--assignment", "cmu10417-f2023", "--rubric", str(FIXTURES / "budget-rubric.yaml"),
+                   "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert all(t["name"] != "Grader errors (instructors only)" for t in results["tests"])
+    gkl, more, hidden, alpha = results["tests"]
+    assert gkl["score"] == 2.0 and "Passed 2 of 3 cases" in gkl["output"] and "timed out" in gkl["output"]
+    assert more["score"] == 0 and "time budget" in more["output"]
+    assert hidden["score"] == 0 and "time budget" in hidden["output"]          # shown even in a hidden test
+    assert alpha["score"] == 0 and "time budget" in alpha["output"]
+    assert results["score"] == 2.0 and time.monotonic() - begin < 4 + 8      # budget plus start-up, never the 30 s sleeps
+    assert sandbox_processes() == []
