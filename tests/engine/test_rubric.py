@@ -55,6 +55,9 @@ def test_unknown_case_parameter_is_reported_at_its_line(tmp_path):
 @pytest.mark.parametrize("edit, expected", [
     (("points: 2", "points: -1"), "greater than or equal to 0"),
     (("seed: 1", "seed: one"), "seed"),
+    (("    points: 2", "    points: 2\n    tolerance: {rtol: -1.0e-5}"), ":8: items[0].tolerance.rtol: Input should be greater than or equal to 0"),
+    (("    points: 2", "    points: 2\n    timeout_s: 0"), ":8: items[0].timeout_s: Input should be greater than 0"),
+    (("    points: 2", "    points: [2]"), ":7: items[0].points: Input should be a valid number"),
     (("{batch: [3], k: 2}", "{batch: [3], k: 2, invalid: sigma_zero}"), "only raises checks take invalid cases"),
 ])
 def test_wrong_values_are_reported(tmp_path, edit, expected):
