@@ -1,4 +1,4 @@
-"""Take in a submission (folder or zip) safely and lay it out for the worker.
+"""Take in a submission (folder, zip or tar archive) safely and lay it out for the worker.
 
 Only regular files are copied (symlinks, devices and anything outside the tree are
 skipped), with caps on file count and sizes.  Student modules may sit in a subfolder:
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,43 +55,69 @@ def _copy_tree(src: Path, dst: Path, notes: list[str]) -> None:
             count, total = count + 1, total + info.st_size
 
 
-def _extract_zip(archive: Path, dst: Path, notes: list[str]) -> None:
+def _extract_members(members, dst: Path, notes: list[str]) -> None:
+    """Write archive members (name, is_regular_file, declared_size, open) safely under dst.
+
+    Only regular files with relative paths and no '..' are written; sizes are checked both
+    as declared and as actually read (a bomb can lie), against per-file and total caps.
+    """
     count = total = 0
+    for name, regular, size, open_member in members:
+        parts = Path(name).parts
+        if any(p in SKIP_DIRS for p in parts):
+            continue
+        if name.startswith("/") or ".." in parts or not parts:
+            notes.append(f"{name}: skipped (absolute path or '..' in the archive)")
+            continue
+        if not regular:
+            notes.append(f"{name}: skipped (not a regular file: a link or a device in the archive)")
+            continue
+        if size > MAX_FILE_BYTES or total + size > MAX_TOTAL_BYTES or count >= MAX_FILES:
+            notes.append(f"{name}: skipped (over the size or file-count limit)")
+            continue
+        with open_member() as fin:
+            data = fin.read(MAX_FILE_BYTES + 1)          # never trust the declared size
+        if len(data) > MAX_FILE_BYTES or total + len(data) > MAX_TOTAL_BYTES:
+            notes.append(f"{name}: skipped (over the size limit once decompressed)")
+            continue
+        target = dst / Path(*parts)
+        if target.parent.exists() and not target.parent.is_dir():
+            notes.append(f"{name}: skipped (its folder is a file in the archive)")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as fout:
+            fout.write(data)
+        count, total = count + 1, total + len(data)
+
+
+def _extract_zip(archive: Path, dst: Path, notes: list[str]) -> None:
     with zipfile.ZipFile(archive) as zf:
-        for info in zf.infolist():
-            name = info.filename
-            parts = Path(name).parts
-            if info.is_dir() or any(p in SKIP_DIRS for p in parts):
-                continue
-            if name.startswith("/") or ".." in parts or stat.S_ISLNK(info.external_attr >> 16):
-                notes.append(f"{name}: skipped (absolute path, '..' or symbolic link in the archive)")
-                continue
-            if info.file_size > MAX_FILE_BYTES or total + info.file_size > MAX_TOTAL_BYTES or count >= MAX_FILES:
-                notes.append(f"{name}: skipped (over the size or file-count limit)")
-                continue
-            target = dst / Path(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as fin, open(target, "wb") as fout:
-                data = fin.read(MAX_FILE_BYTES + 1)      # never trust the declared size
-                if len(data) > MAX_FILE_BYTES:
-                    notes.append(f"{name}: skipped (over the size limit)")
-                    fout.close()
-                    target.unlink()
-                    continue
-                fout.write(data)
-            count, total = count + 1, total + len(data)
+        _extract_members(((i.filename, not stat.S_ISLNK(i.external_attr >> 16), i.file_size, lambda i=i: zf.open(i))
+                          for i in zf.infolist() if not i.is_dir()), dst, notes)
+
+
+def _extract_tar(archive: Path, dst: Path, notes: list[str]) -> None:
+    with tarfile.open(archive) as tf:                    # any compression; members are never extracted by tarfile
+        _extract_members(((m.name, m.isreg(), m.size, lambda m=m: tf.extractfile(m))
+                          for m in tf if not m.isdir()), dst, notes)
 
 
 def prepare(source: str | Path, dst: Path, module_names: set[str]) -> Submission:
-    """Copy `source` (a folder or a .zip) into `dst` and locate the expected modules."""
+    """Copy `source` (a folder, a zip or a tar archive) into `dst` and locate the expected modules."""
     source, notes = Path(source), []
     dst.mkdir(parents=True, exist_ok=True)
-    if source.is_file() and zipfile.is_zipfile(source):
-        _extract_zip(source, dst, notes)
+    extract = (_extract_zip if zipfile.is_zipfile(source) else _extract_tar if tarfile.is_tarfile(source) else None) \
+        if source.is_file() else None
+    if extract is not None:
+        try:
+            extract(source, dst, notes)
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+            notes.append(f"{source.name}: the archive is damaged ({type(exc).__name__}); only the files before the damage were read")
     elif source.is_dir():
         _copy_tree(source, dst, notes)
     else:
-        notes.append(f"{source.name}: not a folder or a zip archive")
+        notes.append(f"{source.name}: not a folder, a zip or a tar archive")
     found: dict[str, str] = {}
     candidates = [p for p in dst.rglob("*") if (p.suffix == ".py" and p.stem != "answers") or p.name in ("answers.yaml", "answers.yml")]
     for path in sorted(candidates, key=lambda p: (len(p.relative_to(dst).parts), p.suffix == ".yml", str(p))):

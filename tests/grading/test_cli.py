@@ -29,3 +29,13 @@ def test_grade_accepts_a_zip_and_rejects_an_unknown_assignment(tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 24
     bad = run_cli("grade", str(sub), "--assignment", "cmu10417-f2032")
     assert bad.returncode == 2 and "did you mean 'cmu10417-f2023'?" in bad.stderr
+
+
+def test_grade_accepts_a_gzipped_tar_with_answers_in_a_subfolder(tmp_path):
+    import shutil
+
+    make_submission(tmp_path / "nested" / "hw")
+    archive = shutil.make_archive(str(tmp_path / "sub"), "gztar", tmp_path / "nested")
+    proc = run_cli("grade", archive, "--assignment", "ift6135-f2023", "--output", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 72
