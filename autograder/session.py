@@ -7,6 +7,7 @@ every sandbox process and starts a fresh worker on the next call.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import struct
@@ -50,7 +51,6 @@ class WorkerSession:
         self.layers: dict | None = None
         self._pipes: tuple[int, int] | None = None
         self._out: int | None = None
-        self._out_offset = 0
         self.failed_imports: dict[str, CallOutcome] = {}
         self.imported: set[str] = set()
 
@@ -59,7 +59,8 @@ class WorkerSession:
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
         out = tempfile.TemporaryFile(dir=os.path.dirname(self.scratch))
-        self._out, self._out_offset = os.dup(out.fileno()), 0
+        self._out = os.dup(out.fileno())
+        fcntl.fcntl(self._out, fcntl.F_SETFL, fcntl.fcntl(self._out, fcntl.F_GETFL) | os.O_APPEND)   # see _stdout
         out.close()
         try:
             self.zygote.spawn(self.scratch, self.root, self.modules, self.search_path, to_r, from_w, self._out)
@@ -122,10 +123,10 @@ class WorkerSession:
         if self._out is None:
             return ""
         end = os.fstat(self._out).st_size
-        start = max(self._out_offset, end - STDOUT_CAP)
+        start = max(0, end - STDOUT_CAP)
         data = os.pread(self._out, end - start, start) if end > start else b""
-        truncated, self._out_offset = start > self._out_offset, end
-        return ("[...]\n" if truncated else "") + data.decode("utf-8", "replace").replace("\x00", "")
+        os.ftruncate(self._out, 0)            # each call starts an empty file (the worker appends), so RLIMIT_FSIZE is per call
+        return ("[...]\n" if start > 0 else "") + data.decode("utf-8", "replace").replace("\x00", "")
 
     # -- calls -----------------------------------------------------------------------------
     def call(self, module: str, function: str, args: tuple, kwargs: dict, timeout_s: float, probe: str | None = None) -> CallOutcome:

@@ -170,6 +170,7 @@ def serve(read_fd: int, write_fd: int, modules: dict[str, str], root: str) -> No
             request = wire.decode(body, [wire.read_exact(read_fd, n) for n in sizes])
         except (EOFError, OSError, wire.WireError):
             os._exit(0)
+        getattr(sys.stdout, "reset", lambda: None)()
         try:
             reply = worker.call(request)
             frame = wire.pack(reply)

@@ -9,6 +9,7 @@ that also carries the worker's pipe and output file descriptors (SCM_RIGHTS).
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import os
 import signal
@@ -193,6 +194,43 @@ def _state(pid: int) -> str:
         return "?"
 
 
+OUTPUT_CAP = 1 << 20
+
+
+class CappedOutput(io.TextIOBase):
+    """The worker's sys.stdout and sys.stderr: the first OUTPUT_CAP bytes of each call are kept, the rest dropped.
+
+    Printing never fails and never fills the disk; the grader shows only the tail anyway.
+    (Writes to fd 1 that bypass Python meet RLIMIT_FSIZE instead.)
+    """
+
+    def __init__(self, fd: int):
+        self.fd, self.left = fd, OUTPUT_CAP
+
+    def reset(self) -> None:
+        """A new call: a new allowance (the grader empties the capture file after each call)."""
+        self.left = OUTPUT_CAP
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        data = str(text).encode("utf-8", "replace")
+        if self.left > 0:
+            if len(data) >= self.left:
+                data = data[: self.left] + b"\n[... output beyond 1 MiB dropped]\n"
+            self.left -= len(data)
+            try:
+                os.write(self.fd, data)
+            except OSError:
+                self.left = 0
+        return len(text)
+
+
 def _worker(request: dict, fds: list[int], sandbox: Sandbox, limits: Limits) -> None:  # pragma: no cover - child
     """Become a confined worker and serve; never returns into the zygote."""
     status = 70
@@ -222,8 +260,7 @@ def _confine(request: dict, sandbox: Sandbox, limits: Limits) -> Layers:  # prag
     os.environ.update({"HOME": request["scratch"], "TMPDIR": request["scratch"], "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
                        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""})
     sys.stdin = open(0, closefd=False)
-    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
-    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
+    sys.stdout = sys.stderr = CappedOutput(1)
     sys.dont_write_bytecode = True
     sys.path.extend(request["search_path"])
     return layers

@@ -125,3 +125,69 @@ def test_attack16_slow_but_correct_code_gets_partial_credit_within_the_total_bud
     assert alpha["score"] == 0 and "time budget" in alpha["output"]
     assert results["score"] == 2.0 and time.monotonic() - begin < 4 + 8      # budget plus start-up, never the 30 s sleeps
     assert sandbox_processes() == []
+
+
+def test_attack11_segfault_and_deep_recursion_cost_only_their_items(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("crashes")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0}
+    assert "died during the call" in tests["gkl"]["output"]
+    assert any(what in tests["reparameterize"]["output"] for what in ("RecursionError", "died during the call", "timed out"))
+
+
+def test_attack13_fork_bomb_daemons_and_threads_are_killed_and_right_answers_still_count(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("spawns")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")          # grade_small asserts no sandbox process is left
+    assert scores(tests) == FULL
+
+
+def test_attack14_memory_output_and_file_floods_are_capped(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("floods")})
+    out = tmp_path / "r.json"
+    tests, _, _ = grade_small(sub, out)
+    assert scores(tests) == {**FULL, "gkl": 0.0}
+    assert "raised" in tests["gkl"]["output"] or "died" in tests["gkl"]["output"]
+    assert tests["reparameterize"]["output"].count("spam") < 2000 and "[...]" in tests["reparameterize"]["output"]
+    assert "write stopped: File too large" in tests["grads"]["output"]
+    assert out.stat().st_size < 200_000
+
+
+def test_attack17_18_network_signals_and_parent_proc_are_denied(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("host")})
+    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == FULL
+    output = tests["gkl"]["output"]
+    for label in ("environ", "mem", "kill", "kill 1"):
+        assert f"{label}: denied" in output, output
+    if results["extra_data"]["isolation"]["visible"]["landlock_abi"] >= 4:
+        assert "tcp: denied (PermissionError)" in output
+    assert "LEAKED" not in json.dumps(results) + stdout
+
+
+def test_attack4_19_forged_frame_and_inherited_fds_do_not_score(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("channel")})
+    tests, _, _ = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gkl": 0.0}                 # the fd writes reached nothing that matters
+    assert "interfered with the grader's channel" in tests["gkl"]["output"]
+
+
+def test_attack8_inputs_remembered_in_hidden_calls_never_reach_visible_output(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("remember"), "diffusion.py": hostile("remember_hidden")})
+    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == FULL
+    assert "VISIBLE-CALL" in tests["gkl"]["output"]               # the student's own printing works
+    assert "HIDDEN-CALL" not in json.dumps(results) + stdout
+
+
+def test_attack15_20_shadowing_files_and_broken_sources_are_inert(tmp_path):
+    sub = make_submission(tmp_path / "sub")
+    payload = "open('/tmp/PWNED', 'w').write('x')\nraise SystemExit('PWNED')\n"
+    for name in ("conftest.py", "sitecustomize.py", "usercustomize.py", "torch.py", "json.py", "numpy.py", "pytest.py"):
+        (sub / name).write_text(payload)
+    (sub / "evil.pth").write_text("import os; os.system('touch /tmp/PWNED')\n")
+    (sub / "pytest.ini").write_text("[pytest]\naddopts = -p conftest\n")
+    (sub / "gcn.py").write_bytes(b"\xff\xfe not utf-8 \x00\n")
+    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
+    assert scores(tests) == {**FULL, "gcn": 0.0}
+    assert "gcn.py" in tests["gcn"]["output"] and "cannot be compiled" in tests["gcn"]["output"]
+    assert "PWNED" not in json.dumps(results) + stdout and not os.path.exists("/tmp/PWNED")
