@@ -77,11 +77,11 @@ def _copies(call: Call) -> tuple[list, dict]:
 def expected_value(graded: GradedItem, params: Any, call: Call) -> Any:
     """What a correct submission returns on this case (None for raises checks)."""
     named = graded.named_check
-    args, kwargs = _copies(call)
     if graded.item.check == "raises":
         return None
     if named and named.expected:
         return named.expected(params, call)
+    args, kwargs = _copies(call)
     if named and named.probe:
         return named.probe(ReferenceSide(), *args, **kwargs)
     return graded.spec.reference(*args, **kwargs)
@@ -102,11 +102,14 @@ def _module_message(outcome: CallOutcome, qualname: str) -> str:
     }[outcome.kind]
 
 
-def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallOutcome) -> CaseResult:
+def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallOutcome, timeout_s: float) -> CaseResult:
+    """The verdict on one call; `timeout_s` is the limit it ran under (below the item's when the run's budget ran out)."""
     item, spec = graded.item, graded.spec
     result = CaseResult(False, call=call, expected=expected, outcome=outcome)
     if outcome.status == "timeout":
-        result.summary, result.public = f"timed out (each call may take at most {graded.timeout_s:g} s)", True
+        result.summary = (f"timed out (each call may take at most {graded.timeout_s:g} s)" if timeout_s >= graded.timeout_s
+                          else "timed out when the grading time budget ran out")
+        result.public = True
     elif outcome.status == "crashed":
         result.summary = "the process running your code died during the call (os._exit, a crash, or too much memory)"
         result.public = True
@@ -197,6 +200,7 @@ def run_item(graded: GradedItem, session: WorkerSession, deadline: float = math.
     item, spec = graded.item, graded.spec
     cases: list[CaseResult] = []
     named = graded.named_check
+    probe = named.probe.__name__ if named and named.probe else None
     for params, seed in graded.cases:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -206,12 +210,9 @@ def run_item(graded: GradedItem, session: WorkerSession, deadline: float = math.
         build = spec.invalid[params.invalid] if item.check == "raises" else (named.build if named else spec.build)
         call = build(params, gen)
         expected = expected_value(graded, params, call)
-        probe = named.probe.__name__ if named and named.probe else None
         timeout = min(graded.timeout_s, remaining)
         outcome = session.call(spec.module, spec.function, call.args, call.kwargs, timeout, probe=probe)
-        cases.append(_judge_outcome(graded, call, expected, outcome))
-        if outcome.status == "timeout" and timeout < graded.timeout_s:
-            cases[-1].summary = "timed out when the grading time budget ran out"
+        cases.append(_judge_outcome(graded, call, expected, outcome, timeout))
         if outcome.status == "error" and outcome.kind in MODULE_LEVEL:
             break                       # every other case would fail the same way
     passed = sum(c.passed for c in cases)

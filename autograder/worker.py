@@ -8,6 +8,7 @@ parsed here too, never in the grader.  Nothing it sends is trusted: the grader c
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import struct
@@ -115,10 +116,7 @@ class Worker:
             return {"status": "ok", "result": None, "inputs_after": [], "kwargs_after": {}}
         args, kwargs = request["args"], request["kwargs"]
         probe = probes.PROBES.get(request.get("probe") or "")
-        if probe is not None:
-            fn = lambda *a, **k: probe(self, *a, **k)  # noqa: E731
-        else:
-            fn = self.function(f"{request['module']}.{request['function']}")
+        fn = functools.partial(probe, self) if probe else self.function(f"{request['module']}.{request['function']}")
         try:
             result = fn(*args, **kwargs)
         except Failure:

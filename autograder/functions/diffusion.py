@@ -26,16 +26,16 @@ class Schedule(CaseParams):
                      "t_below_range", "sigma2_zero_used", "shape_mismatch"] | None = None
     t_min: ClassVar[int] = 0
 
-    @model_validator(mode="after")
-    def _t_in_range(self) -> "Schedule":
-        low = max(self.t_min, 2 if self.sigma2 == "beta_tilde" else 0)
-        if isinstance(self.t, int) and not low <= self.t <= self.T:
-            raise ValueError(f"t must lie in {low}..T={self.T} here, got {self.t}")
-        return self
-
     @property
     def t_low(self) -> int:
+        """The smallest t this function accepts here (sigma2 = beta_tilde is 0 at t = 1)."""
         return max(self.t_min, 2 if self.sigma2 == "beta_tilde" else 0)
+
+    @model_validator(mode="after")
+    def _t_in_range(self) -> "Schedule":
+        if isinstance(self.t, int) and not self.t_low <= self.t <= self.T:
+            raise ValueError(f"t must lie in {self.t_low}..T={self.T} here, got {self.t}")
+        return self
 
 
 class ScheduleFrom1(Schedule):
@@ -104,10 +104,6 @@ def _variant(make, t_at: int | None, betas_at: int | None):
     return variants
 
 
-def _q_sample_bad(kind: str):
-    return _variant(_q_sample, 1, 2)(kind)[kind]
-
-
 class ConstantBeta(CaseParams):
     beta: float = Field(default=0.1, gt=0, lt=1)
     batch: int = Field(default=4, ge=1)
@@ -160,11 +156,10 @@ _T_HINT = "t is 1-based with alpha_bar_0 = 1; a LongTensor t of shape (B,) picks
 
 SPECS = (
     FunctionSpec("diffusion.alpha_bars", diffusion.alpha_bars, Schedule, _alpha_bars,
-                 {k: (lambda kind: lambda p, gen: Call((_bad_betas(kind, p),)))(k)
-                  for k in ("beta_one", "beta_zero", "beta_negative", "betas_2d")},
+                 _variant(_alpha_bars, None, 0)("beta_one", "beta_zero", "beta_negative", "betas_2d"),
                  hint="Return T + 1 values: alpha_bars[0] = 1 and alpha_bars[t] = prod_{s=1}^{t} (1 - beta_s)."),
     FunctionSpec("diffusion.q_sample", diffusion.q_sample, Schedule, _q_sample,
-                 {k: _q_sample_bad(k) for k in ("beta_one", "beta_zero", "t_too_large", "t_negative", "t_float")},
+                 _variant(_q_sample, 1, 2)("beta_one", "beta_zero", "t_too_large", "t_negative", "t_float"),
                  hint="x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps. " + _T_HINT),
     FunctionSpec("diffusion.constant_beta_marginal", diffusion.constant_beta_marginal, ConstantBeta, _constant,
                  {"beta_one": lambda p, gen: _constant(p, gen, beta=1.0), "beta_zero": lambda p, gen: _constant(p, gen, beta=0.0),
