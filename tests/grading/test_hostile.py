@@ -120,6 +120,7 @@ def test_attack16_slow_but_correct_code_gets_partial_credit_within_the_total_bud
     assert all(t["name"] != "Grader errors (instructors only)" for t in results["tests"])
     gkl, more, hidden, alpha = results["tests"]
     assert gkl["score"] == 2.0 and "Passed 2 of 3 cases" in gkl["output"] and "timed out" in gkl["output"]
+    assert "**Hint:**" not in gkl["output"] and "**Hint:**" not in more["output"]   # no formula hint for a timeout
     assert more["score"] == 0 and "time budget" in more["output"]
     assert hidden["score"] == 0 and "time budget" in hidden["output"]          # shown even in a hidden test
     assert alpha["score"] == 0 and "time budget" in alpha["output"]

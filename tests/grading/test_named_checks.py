@@ -29,10 +29,12 @@ def test_probe_failures_and_answer_problems_get_clear_messages(tmp_path):
     tests = grade_small(sub, tmp_path / "r.json")
     assert tests["field-autograd"]["score"] == 0
     assert "no gradient reaches the input through masked_conv2d" in tests["field-autograd"]["output"]
+    assert "cpuinfo" not in tests["field-autograd"]["output"] and "NNPACK" not in tests["field-autograd"]["output"]
     field = tests["field"]["output"]
     assert "yours" in field and "expected" in field and " 1 # # # # #      1 # # # # #" in field
     assert "missing: 21 22 23 31" in field and "extra:   none" in field
     assert "not one of the allowed values (a, b, c, d)" in tests["q4-1"]["output"] and "you answered 'e'" in tests["q4-1"]["output"]
+    assert "accept" not in tests["q4-1"]["output"]                   # the key is never described, even in visible tests
     hidden = tests["q2-2"]["output"]
     assert hidden == "answers.yaml has no key q2_2_scenario1: add it to `answers.yaml`."     # module-level: shown everywhere
     assert "reverse" not in hidden                                   # the key is never shown
