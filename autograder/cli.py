@@ -47,12 +47,14 @@ def _rubric_error(exc: Exception) -> int:
 
 
 def _grade(args: argparse.Namespace, visible_only: bool) -> int:
-    from autograder import engine, report, rubric
+    from autograder import engine
 
     if not args.submission.exists():
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
-    zygote = engine.start()
+    zygote = engine.start()        # first: the zygote's memory holds nothing but torch and the worker
+    from autograder import report, rubric
+
     with zygote:
         try:
             path = args.rubric or rubric.find(args.assignment)

@@ -1,17 +1,24 @@
 """Confinement applied to a worker right after it is forked, before any student code runs.
 
 Order matters: new session, oom_score_adj (needs root), rlimits, supplementary groups,
-gid, uid, no_new_privs, then Landlock (unprivileged).  Every layer that could be
-applied is reported back to the grader, which logs it for instructors.
+gid, uid, no_new_privs, then seccomp and Landlock (both unprivileged once no_new_privs
+is set).  Every layer that could be applied is reported back to the grader, which logs
+it for instructors.
 """
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import resource
 import sys
 import sysconfig
 from dataclasses import dataclass, field
+
+try:                     # loaded in the grader, before any fork: a confined worker need not find libseccomp
+    import pyseccomp
+except (ImportError, OSError):
+    pyseccomp = None
 
 # Landlock (linux/landlock.h); x86_64 and aarch64 share these syscall numbers.
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
@@ -47,6 +54,7 @@ class Layers:
     rlimits: bool = False
     oom_score_adj: bool = False
     no_new_privs: bool = False
+    seccomp: bool = False
     landlock_abi: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -115,6 +123,42 @@ def _add_path_rule(libc: ctypes.CDLL, ruleset: int, path: str, access: int, hand
         os.close(fd)
 
 
+# The seccomp deny-list (THREATS.md): network and raw sockets, other processes' memory,
+# io_uring (which bypasses seccomp), namespaces and mounts, kernel keyrings, BPF, perf.
+DENIED_SOCKET_FAMILIES = {"AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17}
+DENIED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter",
+                   "io_uring_register", "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree",
+                   "move_mount", "fsopen", "fsmount", "bpf", "keyctl", "add_key", "request_key", "perf_event_open",
+                   "userfaultfd", "kexec_load", "init_module", "finit_module", "delete_module", "personality")
+# CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
+CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
+
+
+def apply_seccomp() -> bool:
+    """Load the deny-list: each denied call fails with EPERM (clone3 with ENOSYS, so libc falls back to clone).
+
+    Needs no_new_privs (or CAP_SYS_ADMIN); False where libseccomp or the kernel support is missing.
+    """
+    sc = pyseccomp
+    if sc is None:
+        return False
+    try:
+        rules = sc.SyscallFilter(sc.ALLOW)
+        deny = sc.ERRNO(errno.EPERM)
+        for family in DENIED_SOCKET_FAMILIES.values():
+            rules.add_rule(deny, "socket", sc.Arg(0, sc.EQ, family))
+            rules.add_rule(deny, "socketpair", sc.Arg(0, sc.EQ, family))
+        for name in DENIED_SYSCALLS:
+            rules.add_rule(deny, name)
+        for bit in CLONE_NAMESPACE_FLAGS:
+            rules.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, bit, bit))
+        rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+        rules.load()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return True
+
+
 def interpreter_paths() -> list[str]:
     """Trees a worker may read: the interpreter, its standard library and site-packages."""
     keys = ("stdlib", "platstdlib", "purelib", "platlib")
@@ -163,8 +207,81 @@ def confine(scratch: str, uid: int | None, gid: int | None, limits: Limits) -> L
         layers.uid_drop = True
     if _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.no_new_privs = True
+        layers.seccomp = apply_seccomp()
+    if not layers.seccomp:
+        layers.notes.append("seccomp unavailable: network and namespace calls rest on Landlock and the uid alone")
     layers.landlock_abi = apply_landlock(interpreter_paths() + ["/usr/lib", "/lib", "/lib64", "/etc/ld.so.cache"],
                                          [scratch, "/dev/null"])
     if not layers.landlock_abi:
         layers.notes.append("Landlock unavailable: file access rests on permissions alone")
     return layers
+
+
+_CAP_SYS_ADMIN = 21
+SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def has_cap_sys_admin() -> bool:
+    """Whether this process holds CAP_SYS_ADMIN (Docker's default containers do not)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) >> _CAP_SYS_ADMIN & 1)
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def readable_by_others(path: str | os.PathLike) -> bool:
+    """Whether an unrelated uid (not owner, not group) could read `path`: o+x on every ancestor, o+r on it."""
+    path = os.path.abspath(path)
+    try:
+        if not os.stat(path).st_mode & 0o004:
+            return False
+        parent = os.path.dirname(path)
+        while True:
+            if not os.stat(parent).st_mode & 0o001:
+                return False
+            if parent == os.path.dirname(parent):
+                return True
+            parent = os.path.dirname(parent)
+    except OSError:
+        return False
+
+
+def grader_layers(protected: dict[str, str | os.PathLike]) -> dict:
+    """What the grader's own process and files offer: CAP_SYS_ADMIN, and which protected paths file permissions expose."""
+    return {"cap_sys_admin": has_cap_sys_admin(),
+            "readable_by_sandbox": sorted(name for name, path in protected.items() if readable_by_others(path))}
+
+
+def remove_files_of(uid: int) -> list[str]:
+    """Delete what `uid` left in the shared temporary directories (after all its processes are dead).
+
+    Entries are judged by lstat and removed without following links, so a planted symlink
+    is itself removed, never its target.
+    """
+    import shutil
+    import stat
+
+    removed = []
+    for top in SHARED_TEMP_DIRS:
+        try:
+            entries = os.scandir(top)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                    if info.st_uid != uid:
+                        continue
+                    if stat.S_ISDIR(info.st_mode):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+                    removed.append(entry.path)
+                except OSError:
+                    pass
+    return removed

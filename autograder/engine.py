@@ -105,7 +105,21 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
         pytest.main(args, plugins=[plugin])
     finally:
         plugin.close()
-        zygote.kill_all()
+        zygote.clean_up()
         shutil.rmtree(base, ignore_errors=True)
-    return Report(rubric.assignment, rubric.title, items, plugin.results, plugin.errors, notes, plugin.layers,
+    layers = {"grader": _grader_layers(rubric_path, plugin.layers), **plugin.layers}
+    return Report(rubric.assignment, rubric.title, items, plugin.results, plugin.errors, notes, layers,
                   time.monotonic() - begin)
+
+
+def _grader_layers(rubric_path: str | Path, workers: dict[str, dict]) -> dict:
+    """The grader's side of the isolation record, with a warning where secrets rest on nothing."""
+    import reference
+    from autograder.confine import grader_layers
+
+    layers = grader_layers({"reference": Path(reference.__file__).parent, "rubric": rubric_path,
+                            "grader": Path(__file__).parent})
+    if layers["readable_by_sandbox"] and not all(w.get("landlock_abi") for w in workers.values()):
+        layers["warning"] = (f"{', '.join(layers['readable_by_sandbox'])} readable by the sandbox user and Landlock is off: "
+                             "lock the source dir (`chmod -R go-rwx`, as setup.sh does)")
+    return layers

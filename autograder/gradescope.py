@@ -7,6 +7,7 @@ happens, a valid results.json is written, once, at the end.
 from __future__ import annotations
 
 import os
+import signal
 import time
 import traceback
 from pathlib import Path
@@ -30,19 +31,32 @@ def assignment_of(source: Path) -> str:
 def run(root: Path) -> int:
     begin = time.monotonic()
     results: Results | None = None
-    try:
-        from autograder import engine, report, rubric
+    terminated: list[int] = []
 
-        zygote = engine.start()
+    def on_terminate(signum: int, frame: object) -> None:
+        terminated.append(signum)
+        raise KeyboardInterrupt     # the one exception pytest lets end its session (it swallows the rest)
+
+    signal.signal(signal.SIGTERM, on_terminate)
+    try:
+        from autograder import engine
+
+        zygote = engine.start()    # first: the zygote's memory holds nothing but torch and the worker
+        from autograder import report, rubric
+
         with zygote:
             path = rubric.find(assignment_of(root / "source"), root / "source" / "rubrics")
             graded = engine.grade(zygote, root / "submission", path, pytest_output=True)
+        if terminated:
+            raise RuntimeError("grading was stopped before it finished")
         results = report.to_results(graded)
         print(report.table(graded), flush=True)
         print("isolation layers:", graded.layers, flush=True)
         return 0
     except BaseException:  # noqa: BLE001 - a valid results.json must be written whatever happened
         trace = traceback.format_exc()
+        if terminated:
+            trace = f"terminated by signal {terminated[0]} (a time limit?) while grading\n\n{trace}"
         print(trace, flush=True)
         results = crashed(trace)
         return 1

@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from autograder import wire, worker
-from autograder.confine import Layers, Limits, confine
+from autograder.confine import Layers, Limits, confine, remove_files_of
 
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 
@@ -83,6 +83,11 @@ class Zygote:
     def kill_all(self) -> None:
         """Kill every process of the sandbox user (or, unprivileged, every worker's session) and reap."""
         self._ask({"op": "kill_all"})
+
+    def clean_up(self) -> list[str]:
+        """After a submission: kill every sandbox process, then delete its files in the shared temp dirs."""
+        self.kill_all()
+        return remove_files_of(self.sandbox.uid) if self.sandbox.uid is not None else []
 
     def close(self) -> None:
         try:

@@ -53,7 +53,7 @@ def test_setup_then_run_autograder_grades_the_example_and_locks_the_source(tmp_p
 
 def test_a_submission_attacking_results_and_run_autograder_gets_its_honest_score(tmp_path):
     root = tmp_path / "autograder"
-    payload = hostile("results_overwrite").replace('"/autograder/', f'"{root}/')
+    payload = (hostile("results_at_import") + hostile("results_runner_append")).replace('"/autograder/', f'"{root}/')
     sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": payload})
     env = lay_out(root, sub)
     before = (root / "run_autograder").read_text()

@@ -1,122 +1,339 @@
-"""Hostile submissions (shared/spec/THREATS.md): honest score, no leak, valid results.json, nothing left running."""
+"""The red-team suite: every attack of shared/spec/THREATS.md as a fixture submission, in two modes.
+
+Each attack is a file in tests/fixtures/hostile/ appended to one module of a correct
+(reference) submission, or a few files laid into it.  Graded through the real CLI with
+tests/fixtures/small-rubric.yaml, every attack must get its honest score: full marks on
+every item except the ones it sabotaged.  And for every attack, in both modes:
+- results.json is valid and written within the rubric's time budget;
+- nothing secret leaks into results.json or the grader's output: the hidden item's inputs
+  and expected values, the rubric's source, grader and test source (canaries below);
+- no process of the sandbox user is left, and no file of it in the shared temp dirs.
+
+Modes: `native` (this machine: Landlock, CAP_SYS_ADMIN held by the grader) and
+`container` (tests/emulate_container.py: no CAP_SYS_ADMIN, namespaces denied, Landlock
+missing, the grader run from a private copy of the product as on Gradescope).  The
+isolation layers each mode had are asserted from the grader's own log (results.json
+extra_data.isolation), so a layer that silently stops working fails the suite.
+"""
+from __future__ import annotations
+
 import json
 import os
+import re
+import shutil
+import subprocess
+import sys
 import time
-
-import pytest
-
-from conftest import FIXTURES, ROOT, SCHEMA, hostile, make_submission, run_cli, sandbox_processes
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 import jsonschema
+import pytest
+import torch
 
-RUBRIC = FIXTURES / "small-rubric.yaml"
-ITEMS = ["gkl", "reparameterize", "grads", "gcn", "alpha-bars", "q-sample-hidden"]
+from conftest import FIXTURES, ROOT, SCHEMA, hostile, make_submission, sandbox_processes
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation needs root")
 
+RUBRIC = FIXTURES / "small-rubric.yaml"
+ITEMS = ("gkl", "reparameterize", "grads", "gcn", "alpha-bars", "q-sample-hidden")
+BUDGET_S = 60                                     # small-rubric.yaml's total_budget_s
+CANARIES = ("RUBRIC-SOURCE-7d1f",                 # a comment in the rubric
+            "One grading run: rubric + submission",  # autograder/engine.py's docstring
+            "Known wrong answers behind",         # reference/misconceptions.py's docstring
+            "Shared helpers: build submissions",  # tests/conftest.py's docstring
+            "PWNED", "LEAKED")                    # what the fixtures print when an attack works
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+CANARY_TARGET = Path("/tmp/gm-canary")            # root-owned; tmp_symlinks.py points links at it
 
-def grade_small(sub, out):
-    proc = run_cli("grade", str(sub), "--assignment", "cmu10417-f2023", "--rubric", str(RUBRIC), "--output", str(out))
+
+# -- the secrets: the hidden item's inputs and expected values ------------------------------
+def hidden_values() -> list[list[float]]:
+    """Every floating tensor the hidden item sends or expects, as flat lists."""
+    from autograder.checks import expected_value
+    from autograder.rubric import load
+
+    _, items = load(RUBRIC)
+    values = []
+    for graded in (i for i in items if i.visibility == "hidden"):
+        for params, seed in graded.cases:
+            call = graded.spec.build(params, torch.Generator().manual_seed(seed))
+            expected = expected_value(graded, params, call)
+            for t in (*call.args, *call.kwargs.values(), expected):
+                if isinstance(t, torch.Tensor) and t.is_floating_point() and t.numel() >= 3 and t.unique().numel() >= 3:
+                    values.append(t.flatten().tolist())
+    return values
+
+
+NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
+
+
+def leaked_values(text: str, secrets: list[list[float]]) -> list[float]:
+    """Three consecutive secret values printed in a row (as torch, repr or tolist print them)."""
+    found = [float(m) for m in NUMBER.findall(text)]
+    for values in secrets:
+        for i in range(len(values) - 2):
+            run = values[i:i + 3]
+            for j in range(len(found) - 2):
+                if all(abs(a - b) <= 6e-5 * max(1.0, abs(a)) for a, b in zip(run, found[j:j + 3])):
+                    return run
+    return []
+
+
+SECRETS = hidden_values()
+
+
+def test_the_leak_detector_sees_hidden_values_however_they_are_printed():
+    assert SECRETS, "the small rubric has a hidden item with floating inputs"
+    flat = SECRETS[0]
+    tensor = torch.tensor(flat, dtype=torch.float64)
+    for printed in (str(tensor), repr(flat), " ".join(f"{v:.4f}" for v in flat), str(tensor.float().tolist())):
+        assert leaked_values(f"got {printed} here", SECRETS), printed
+    assert not leaked_values("Passed 1 of 1 cases. 0.1000 0.2000 0.3000", SECRETS)
+
+
+# -- the two modes ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def private_copy(tmp_path_factory) -> Path:
+    """The product as Gradescope holds it: a copy readable by root only."""
+    root = tmp_path_factory.mktemp("source")
+    for name in ("autograder", "reference", "rubrics", "schemas"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(FIXTURES, root / "tests" / "fixtures")
+    os.chmod(root, 0o700)
+    return root
+
+
+@pytest.fixture(params=["native", "container"])
+def mode(request, tmp_path) -> str:
+    """The mode; in the container, /tmp is tmp_path/"tmp" (see container_tmp) with pytest's folders bound in."""
+    if request.param == "container":
+        container_tmp(tmp_path).mkdir(mode=0o1777)
+        os.chmod(container_tmp(tmp_path), 0o1777)
+    return request.param
+
+
+def container_tmp(tmp_path: Path) -> Path:
+    return tmp_path / "tmp"
+
+
+def grade(mode: str, submission: Path, out: Path, rubric: Path = RUBRIC, private: Path | None = None) -> tuple[dict, str]:
+    """Grade through `python -m autograder grade` natively, or inside the emulated container."""
+    args = ["-m", "autograder", "grade", str(submission), "--assignment", "cmu10417-f2023", "--output", str(out)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"NO_COLOR": "1"}
+    if mode == "native":
+        command, cwd = [sys.executable, *args, "--rubric", str(rubric)], ROOT
+    else:
+        command = [sys.executable, str(ROOT / "tests" / "emulate_container.py"), sys.executable, *args,
+                   "--rubric", str(private / rubric.relative_to(ROOT))]
+        cwd = private
+        env |= {"GM_TMP": str(container_tmp(out.parent)), "GM_KEEP": str(private.parent)}   # pytest's base temp dir
+    begin = time.monotonic()
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=BUDGET_S + 60, cwd=cwd, env=env)
+    wall = time.monotonic() - begin
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads(out.read_text())
     jsonschema.validate(results, SCHEMA)
-    assert not sandbox_processes(), "a sandbox process outlived grading"
-    assert results["extra_data"]["isolation"]["visible"]["uid_drop"] is True
-    return {item: t for item, t in zip(ITEMS, results["tests"])}, results, proc.stdout
+    assert results["execution_time"] < BUDGET_S and wall < BUDGET_S + 20
+    return results, proc.stdout + proc.stderr
 
 
-def scores(tests):
-    return {item: t["score"] for item, t in tests.items()}
+def assert_isolation(mode: str, results: dict) -> None:
+    """The layers the grader logged for this mode: all of them natively; no Landlock and no CAP_SYS_ADMIN in the container."""
+    isolation = results["extra_data"]["isolation"]
+    for phase in ("visible", "hidden"):
+        layers = isolation[phase]
+        assert layers["uid_drop"] and layers["setsid"] and layers["rlimits"] and layers["no_new_privs"], layers
+        assert layers["seccomp"] and layers["oom_score_adj"], layers
+        assert (layers["landlock_abi"] >= 1) == (mode == "native"), layers
+    assert isolation["grader"]["cap_sys_admin"] == (mode == "native")
+    if mode == "container":
+        assert isolation["grader"]["readable_by_sandbox"] == []     # secrets rest on file permissions alone there
 
 
-FULL = dict.fromkeys(ITEMS, 1.0)
+def leftovers(tops=SHARED_TEMP) -> list[str]:
+    """Files of the sandbox user in the shared temp dirs, and grader scratch dirs, after grading."""
+    import pwd
+
+    uid = pwd.getpwnam("gm-sandbox").pw_uid
+    left = []
+    for top in tops:
+        for entry in os.scandir(top):
+            if entry.stat(follow_symlinks=False).st_uid == uid or entry.name.startswith("gm-grade-"):
+                left.append(entry.path)
+    return left
 
 
-def test_attack1_results_overwrite_from_import_and_atexit_is_ignored(tmp_path):
-    out = tmp_path / "results" / "results.json"
-    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("results_overwrite")})
-    tests, results, _ = grade_small(sub, out)
-    assert results["score"] == 0 and "pwned" not in out.read_text()
-    assert not (tmp_path / "sub" / "results.json").exists()        # the grader's copy, not the original, was used
+# -- the attacks -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Attack:
+    fixture: str                                  # tests/fixtures/hostile/<fixture>.py, or a name for `lay_out`
+    module: str = "vae.py"                        # the submission file it is appended to
+    lost: tuple[str, ...] = ()                    # items the honest score loses
+    says: tuple[tuple[str, str], ...] = ()        # (item, text its feedback must contain)
+    lay_out: Callable[[Path], Path] | None = None  # builds the submission from a reference one instead
+
+    def __str__(self) -> str:
+        return self.fixture
 
 
-def test_attack2_patching_comparisons_and_runner_changes_nothing(tmp_path):
-    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("patch_runner")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")
-    assert tests["gkl"]["score"] == 0 and tests["reparameterize"]["score"] == 0
-    assert "differs" in tests["gkl"]["output"]
-
-
-def test_attack3_lying_tensor_subclass_is_refused(tmp_path):
-    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("lying_tensor")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")
-    assert tests["gkl"]["score"] == 0 and "subclass" in tests["gkl"]["output"]
-
-
-def test_attack5_frames_memory_reference_and_rubric_are_out_of_reach(tmp_path):
-    sub = make_submission(tmp_path / "sub", base="template", append={"vae.py": hostile("snoop")})
+def _symlinks_to_secrets(sub: Path) -> Path:
+    """Attack 5 through the archive: links in the submission to the reference and the rubric."""
     (sub / "link.py").symlink_to(ROOT / "reference" / "vae.py")
-    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
-    text = json.dumps(results) + stdout
-    assert "LEAKED" not in text and "imported reference" not in text
-    assert "no reference import" in tests["gkl"]["output"]         # the attempt ran, and failed
-    assert "modules reference" not in tests["gkl"]["output"]
-    assert "link.py: skipped" in results["output"]
+    (sub / "rubric.yaml").symlink_to(RUBRIC)
+    (sub / "vae.py").unlink()
+    (sub / "vae.py").symlink_to(ROOT / "reference" / "vae.py")
+    return sub
 
 
-def test_attack6_in_place_mutation_loses_the_item_even_with_a_right_answer(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("mutate_inputs")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gkl": 0.0}
-    assert "modified its input `mu`, `sigma` in place" in tests["gkl"]["output"]
+def _shadowing_files(sub: Path) -> Path:
+    """Attack 20: files that hijack Python or pytest start-up, and modules named like the grader's imports."""
+    payload = "open('/tmp/PWNED-shadow', 'w').write('x')\nraise SystemExit('PWNED')\n"
+    for name in ("conftest.py", "sitecustomize.py", "usercustomize.py", "torch.py", "json.py", "numpy.py", "pytest.py",
+                 "yaml.py", "autograder.py", "reference.py", "wire.py"):
+        (sub / name).write_text(payload)
+    (sub / "evil.pth").write_text("import os; os.system('touch /tmp/PWNED-pth')\n")
+    (sub / "pytest.ini").write_text("[pytest]\naddopts = -p conftest\n")
+    (sub / "__init__.py").write_text(payload)
+    return sub
 
 
-def test_attack7_nan_broadcastable_shape_int_dtype_and_meta_device_fail_clearly(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("bad_outputs"), "gcn.py": hostile("bad_outputs_gcn")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0, "grads": 0.0, "gcn": 0.0}
-    assert "got nan" in tests["gkl"]["output"]
-    assert "has shape (3, 1), expected (3, 2)" in tests["reparameterize"]["output"]
-    assert "dtype torch.int64, expected a floating tensor" in tests["grads"]["output"]
-    assert "device meta" in tests["gcn"]["output"]
+def _broken_source(sub: Path) -> Path:
+    """Attack 15: a non-UTF-8 source with NUL bytes."""
+    (sub / "gcn.py").write_bytes(b"\xff\xfe not utf-8 \x00\n")
+    return sub
 
 
-def test_attack10_exit_and_interrupts_cost_only_their_items(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("exits"), "gcn.py": hostile("exits_at_import")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0, "grads": 0.0, "gcn": 0.0}
-    assert "SystemExit" in tests["gkl"]["output"] and "KeyboardInterrupt" in tests["reparameterize"]["output"]
-    assert "died during the call" in tests["grads"]["output"]
-    assert "importing `gcn.py` failed" in tests["gcn"]["output"] and "bye from gcn.py" in tests["gcn"]["output"]
+def _huge_source(sub: Path) -> Path:
+    """Attack 15: a 38 MiB literal (a minute to compile) in vae.py."""
+    with open(sub / "vae.py", "a") as f:
+        f.write("\nBLOB = '" + "x" * (38 << 20) + "'\n")
+    return sub
 
 
-def test_attack12_infinite_loop_ignoring_signals_and_sleep_time_out(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("loops")})
-    tests, results, _ = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0}
-    assert "timed out" in tests["gkl"]["output"] and "timed out" in tests["reparameterize"]["output"]
-    assert results["execution_time"] < 30
+def _hostile_archive(sub: Path) -> Path:
+    """Attack 15: a zip with path traversal, an absolute path, a symlink entry and a bomb, around the right modules."""
+    archive = sub.parent / "submission.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(sub.iterdir()):
+            z.write(path, path.name)
+        z.writestr("../../escaped.py", "x = 1\n")
+        z.writestr("/tmp/gm-absolute.py", "x = 1\n")
+        link = zipfile.ZipInfo("gcn_link.py")
+        link.external_attr = 0o120777 << 16
+        z.writestr(link, str(ROOT / "reference" / "gcn.py"))
+        z.writestr("bomb.bin", b"\0" * (200 << 20))
+    return archive
 
 
-def test_attack12_import_that_never_finishes_costs_one_diagnosis_not_a_timeout_per_item(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("slow_import")})
-    begin = time.monotonic()
-    tests, results, _ = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0, "grads": 0.0}
-    for item in ("gkl", "reparameterize", "grads"):
-        assert "importing vae.py did not finish within 3 s" in tests[item]["output"]
-    assert time.monotonic() - begin < 3 * 3 + 10              # one timeout and one import check, not one per case
+ATTACKS = [
+    # score and secrets
+    Attack("results_at_import"),
+    Attack("results_at_exit"),
+    Attack("results_runner_append"),
+    Attack("patch_comparisons", lost=("gkl", "reparameterize"), says=(("gkl", "differs"),)),
+    Attack("patch_runner", lost=("gkl",), says=(("gkl", "differs"),)),
+    Attack("lying_subclass", lost=("gkl", "reparameterize"), says=(("gkl", "subclass"),)),
+    Attack("lying_object", lost=("gkl",), says=(("gkl", "returned a Anything, expected torch.Tensor"),)),
+    Attack("pickle_reduce", lost=("gkl", "reparameterize")),
+    Attack("forged_frame", lost=("gkl",), says=(("gkl", "interfered with the grader's channel"),)),
+    Attack("frame_snoop", lost=("gkl",)),
+    Attack("import_reference", lost=("gkl",), says=(("gkl", "no reference.vae: "), ("gkl", "no autograder.rubric: "))),
+    Attack("read_secrets", lost=("gkl",)),
+    Attack("symlinks_to_secrets", lay_out=_symlinks_to_secrets, lost=("gkl", "reparameterize", "grads"),
+           says=(("gkl", "vae.py"),)),
+    Attack("mutate_inputs", lost=("gkl",), says=(("gkl", "modified its input `mu`, `sigma` in place"),)),
+    Attack("nan_output", lost=("gkl",), says=(("gkl", "got nan"),)),
+    Attack("inf_output", lost=("reparameterize",), says=(("reparameterize", "inf"),)),
+    Attack("broadcast_shape", lost=("reparameterize",), says=(("reparameterize", "has shape (3, 1), expected (3, 2)"),)),
+    Attack("integer_dtype", lost=("grads",), says=(("grads", "dtype torch.int64, expected a floating tensor"),)),
+    Attack("meta_device", module="gcn.py", lost=("gcn",), says=(("gcn", "device meta"),)),
+    Attack("hardcoded_visible", module="diffusion.py", lost=("q-sample-hidden",)),
+    Attack("remember_inputs", module="diffusion.py", says=(("alpha-bars", "VISIBLE-CALL"),)),
+    Attack("timing_channel", module="diffusion.py"),
+    Attack("passfail_channel", module="diffusion.py", lost=()),
+    Attack("leak_by_exception", module="diffusion.py", lost=("q-sample-hidden",)),
+    Attack("leak_by_print", module="diffusion.py", lost=("q-sample-hidden",)),
+    Attack("leak_by_wrong_answer", module="diffusion.py", lost=("q-sample-hidden",)),
+    # availability
+    Attack("exit_in_call", lost=("gkl",), says=(("gkl", "SystemExit"),)),
+    Attack("os_exit_in_call", lost=("grads",), says=(("grads", "died during the call"),)),
+    Attack("interrupt_in_call", lost=("reparameterize",), says=(("reparameterize", "KeyboardInterrupt"),)),
+    Attack("exit_at_import", module="gcn.py", lost=("gcn",), says=(("gcn", "bye from gcn.py"),)),
+    Attack("segfault", lost=("gkl",), says=(("gkl", "died during the call"),)),
+    Attack("deep_recursion", lost=("reparameterize",)),
+    Attack("busy_loop", lost=("gkl",), says=(("gkl", "timed out"),)),
+    Attack("sleep", lost=("reparameterize",), says=(("reparameterize", "timed out"),)),
+    Attack("import_hang", lost=("gkl", "reparameterize", "grads"),
+           says=(("grads", "importing vae.py did not finish within 3 s"),)),
+    Attack("fork_bomb"),
+    Attack("daemon"),
+    Attack("threads"),
+    Attack("memory_bomb", lost=("gkl",)),
+    Attack("output_flood", says=(("reparameterize", "[...]"),)),
+    Attack("file_flood", says=(("grads", "write stopped: File too large"),)),
+    Attack("huge_source", lay_out=_huge_source, lost=("gkl", "reparameterize", "grads"),
+           says=(("gkl", "vae.py"),)),
+    Attack("broken_source", lay_out=_broken_source, lost=("gcn",), says=(("gcn", "cannot be compiled"),)),
+    Attack("hostile_archive", lay_out=_hostile_archive),
+    # host and environment
+    Attack("network", says=tuple(("gkl", f"{how}: denied") for how in ("tcp", "udp", "tcp6", "raw", "netlink"))),
+    Attack("proc_snoop", says=tuple(("gkl", f"{what}: denied") for what in ("environ", "mem", "maps", "init environ", "grader fds"))),
+    Attack("kill_grader", says=(("gkl", "kill parent: denied"), ("gkl", "kill 1: denied"))),
+    Attack("ptrace", says=(("gkl", "process_vm_readv: denied"),)),
+    Attack("namespaces", says=tuple(("gkl", f"{ns} namespace: denied") for ns in ("user", "mount", "net"))),
+    Attack("inherited_fds"),
+    Attack("shadowing_files", lay_out=_shadowing_files),
+    Attack("tmp_symlinks"),
+]
 
 
-def test_attack16_slow_but_correct_code_gets_partial_credit_within_the_total_budget(tmp_path):
+def test_the_suite_covers_every_fixture_and_at_least_35_attacks():
+    fixtures = {p.stem for p in (FIXTURES / "hostile").glob("*.py")} - {"slow_but_correct"}
+    assert fixtures <= {a.fixture for a in ATTACKS}, fixtures - {a.fixture for a in ATTACKS}
+    assert len({a.fixture for a in ATTACKS}) == len(ATTACKS) >= 35
+
+
+@pytest.fixture
+def canary_target():
+    CANARY_TARGET.write_text("untouched\n")
+    os.chmod(CANARY_TARGET, 0o644)
+    yield CANARY_TARGET
+    CANARY_TARGET.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=str)
+def test_attack(attack: Attack, mode: str, private_copy: Path, tmp_path: Path, canary_target: Path):
+    sub = make_submission(tmp_path / "sub", append=None if attack.lay_out else {attack.module: hostile(attack.fixture)})
+    if attack.lay_out:
+        sub = attack.lay_out(sub)
+    results, printed = grade(mode, sub, tmp_path / "results.json", private=private_copy)
+    tests = dict(zip(ITEMS, results["tests"]))
+    assert {item: t["score"] for item, t in tests.items()} == {item: 0.0 if item in attack.lost else 1.0 for item in ITEMS}, \
+        {item: t["output"][:300] for item, t in tests.items() if t["score"] != (0.0 if item in attack.lost else 1.0)}
+    for item, text in attack.says:
+        assert text in tests[item]["output"], tests[item]["output"]
+    everything = json.dumps(results) + printed
+    for canary in CANARIES:
+        assert canary not in everything, canary
+    assert not leaked_values(everything, SECRETS), "a hidden input or expected value reached the output"
+    assert all(not t["extra_data"] and "execution_time" not in t for t in results["tests"]), "per-test timings: a side channel"
+    assert not any(Path(p).exists() for p in ("/tmp/PWNED-pickle", "/tmp/PWNED-shadow", "/tmp/PWNED-pth", "/tmp/gm-absolute.py", "/tmp/escaped.py"))
+    assert canary_target.read_text() == "untouched\n" and not canary_target.is_symlink()
+    assert sandbox_processes() == [], "a sandbox process outlived grading"
+    assert leftovers() == [], "the sandbox user left files behind"
+    if mode == "container":
+        assert leftovers([container_tmp(tmp_path)]) == [], "the sandbox user left files in the container's /tmp"
+    assert_isolation(mode, results)
+
+
+# -- the attacks that need more than one look ---------------------------------------------------
+def test_attack16_slow_but_correct_code_gets_partial_credit_within_the_total_budget(mode, private_copy, tmp_path):
     sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("slow_but_correct")})
-    out = tmp_path / "r.json"
     begin = time.monotonic()
-    proc = run_cli("grade", str(sub), "--assignment", "cmu10417-f2023", "--rubric", str(FIXTURES / "budget-rubric.yaml"),
-                   "--output", str(out))
-    assert proc.returncode == 0, proc.stderr
-    results = json.loads(out.read_text())
-    jsonschema.validate(results, SCHEMA)
+    results, _ = grade(mode, sub, tmp_path / "r.json", rubric=FIXTURES / "budget-rubric.yaml", private=private_copy)
     assert all(t["name"] != "Grader errors (instructors only)" for t in results["tests"])
     gkl, more, hidden, alpha = results["tests"]
     assert gkl["score"] == 2.0 and "Passed 2 of 3 cases" in gkl["output"] and "timed out" in gkl["output"]
@@ -124,71 +341,6 @@ def test_attack16_slow_but_correct_code_gets_partial_credit_within_the_total_bud
     assert more["score"] == 0 and "time budget" in more["output"]
     assert hidden["score"] == 0 and "time budget" in hidden["output"]          # shown even in a hidden test
     assert alpha["score"] == 0 and "time budget" in alpha["output"]
-    assert results["score"] == 2.0 and time.monotonic() - begin < 4 + 8      # budget plus start-up, never the 30 s sleeps
+    assert results["score"] == 2.0 and time.monotonic() - begin < 4 + 10      # budget plus start-up, never the 30 s sleeps
     assert sandbox_processes() == []
 
-
-def test_attack11_segfault_and_deep_recursion_cost_only_their_items(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("crashes")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gkl": 0.0, "reparameterize": 0.0}
-    assert "died during the call" in tests["gkl"]["output"]
-    assert any(what in tests["reparameterize"]["output"] for what in ("RecursionError", "died during the call", "timed out"))
-
-
-def test_attack13_fork_bomb_daemons_and_threads_are_killed_and_right_answers_still_count(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("spawns")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")          # grade_small asserts no sandbox process is left
-    assert scores(tests) == FULL
-
-
-def test_attack14_memory_output_and_file_floods_are_capped(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("floods")})
-    out = tmp_path / "r.json"
-    tests, _, _ = grade_small(sub, out)
-    assert scores(tests) == {**FULL, "gkl": 0.0}
-    assert "raised" in tests["gkl"]["output"] or "died" in tests["gkl"]["output"]
-    assert tests["reparameterize"]["output"].count("spam") < 2000 and "[...]" in tests["reparameterize"]["output"]
-    assert "write stopped: File too large" in tests["grads"]["output"]
-    assert out.stat().st_size < 200_000
-
-
-def test_attack17_18_network_signals_and_parent_proc_are_denied(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("host")})
-    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == FULL
-    output = tests["gkl"]["output"]
-    for label in ("environ", "mem", "kill", "kill 1"):
-        assert f"{label}: denied" in output, output
-    if results["extra_data"]["isolation"]["visible"]["landlock_abi"] >= 4:
-        assert "tcp: denied (PermissionError)" in output
-    assert "LEAKED" not in json.dumps(results) + stdout
-
-
-def test_attack4_19_forged_frame_and_inherited_fds_do_not_score(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("channel")})
-    tests, _, _ = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gkl": 0.0}                 # the fd writes reached nothing that matters
-    assert "interfered with the grader's channel" in tests["gkl"]["output"]
-
-
-def test_attack8_inputs_remembered_in_hidden_calls_never_reach_visible_output(tmp_path):
-    sub = make_submission(tmp_path / "sub", append={"vae.py": hostile("remember"), "diffusion.py": hostile("remember_hidden")})
-    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == FULL
-    assert "VISIBLE-CALL" in tests["gkl"]["output"]               # the student's own printing works
-    assert "HIDDEN-CALL" not in json.dumps(results) + stdout
-
-
-def test_attack15_20_shadowing_files_and_broken_sources_are_inert(tmp_path):
-    sub = make_submission(tmp_path / "sub")
-    payload = "open('/tmp/PWNED', 'w').write('x')\nraise SystemExit('PWNED')\n"
-    for name in ("conftest.py", "sitecustomize.py", "usercustomize.py", "torch.py", "json.py", "numpy.py", "pytest.py"):
-        (sub / name).write_text(payload)
-    (sub / "evil.pth").write_text("import os; os.system('touch /tmp/PWNED')\n")
-    (sub / "pytest.ini").write_text("[pytest]\naddopts = -p conftest\n")
-    (sub / "gcn.py").write_bytes(b"\xff\xfe not utf-8 \x00\n")
-    tests, results, stdout = grade_small(sub, tmp_path / "r.json")
-    assert scores(tests) == {**FULL, "gcn": 0.0}
-    assert "gcn.py" in tests["gcn"]["output"] and "cannot be compiled" in tests["gcn"]["output"]
-    assert "PWNED" not in json.dumps(results) + stdout and not os.path.exists("/tmp/PWNED")
