@@ -11,6 +11,7 @@ a match turns the generic hint into a targeted one.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import math
 import time
@@ -102,8 +103,12 @@ def _module_message(outcome: CallOutcome, qualname: str) -> str:
     }[outcome.kind]
 
 
-def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallOutcome, timeout_s: float) -> CaseResult:
-    """The verdict on one call; `timeout_s` is the limit it ran under (below the item's when the run's budget ran out)."""
+def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallOutcome, timeout_s: float,
+                   wrong_answers: Callable[[], list[tuple[str, Any]]]) -> CaseResult:
+    """The verdict on one call; `timeout_s` is the limit it ran under (below the item's when the run's budget ran out).
+
+    `wrong_answers` is called only when a value is wrong, to look for a known mistake that explains it.
+    """
     item, spec = graded.item, graded.spec
     result = CaseResult(False, call=call, expected=expected, outcome=outcome)
     if outcome.status == "timeout":
@@ -141,7 +146,7 @@ def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallO
             return CaseResult(True, call=call, expected=expected, outcome=outcome)
         result.summary, result.detail = mismatch.summary, mismatch.detail + _shown(graded, outcome.result, expected)
         result.public = mismatch.public
-        result.misconception = _misconception(graded, call, outcome.result)
+        result.misconception = _misconception(graded, outcome.result, wrong_answers)
     return result
 
 
@@ -158,6 +163,26 @@ def _shown(graded: GradedItem, got: Any, expected: Any) -> str:
     if len(graded.outputs) == 1 and out.show and isinstance(got, torch.Tensor) and got.shape == expected.shape:
         return "\n\n" + out.show(got, expected)
     return ""
+
+
+class ReferenceValues:
+    """Where a case's expected value and known wrong answers come from: the reference, computed on the grader's copy.
+
+    A student handout has no reference; it grades with `recording.RecordedValues` instead, which has the same two methods.
+    """
+
+    def expected(self, graded: GradedItem, index: int, params: Any, call: Call) -> Any:
+        return expected_value(graded, params, call)
+
+    def wrong_answers(self, graded: GradedItem, index: int, call: Call) -> list[tuple[str, Any]]:
+        return _wrong_answers(graded, call)
+
+
+def build_call(graded: GradedItem, params: Any, seed: int) -> Call:
+    """The inputs of one case, drawn from its seed."""
+    named, spec = graded.named_check, graded.spec
+    build = spec.invalid[params.invalid] if graded.item.check == "raises" else (named.build if named else spec.build)
+    return build(params, torch.Generator().manual_seed(seed))
 
 
 def _wrong_answers(graded: GradedItem, call: Call) -> list[tuple[str, Any]]:
@@ -183,10 +208,10 @@ def _wrong_answers(graded: GradedItem, call: Call) -> list[tuple[str, Any]]:
     return out
 
 
-def _misconception(graded: GradedItem, call: Call, got: Any) -> str | None:
+def _misconception(graded: GradedItem, got: Any, wrong_answers: Callable[[], list[tuple[str, Any]]]) -> str | None:
     if graded.named_check and graded.named_check.expected:
         return None                                       # answers: no formula to be wrong about
-    for hint, wrong in _wrong_answers(graded, call):
+    for hint, wrong in wrong_answers():
         if compare(got, wrong, graded.tolerance, graded.outputs, graded.item.output) is None:
             return hint
     return None
@@ -195,24 +220,24 @@ def _misconception(graded: GradedItem, call: Call, got: Any) -> str | None:
 OUT_OF_TIME = "not run: grading stopped when its time budget ran out (the code before it was too slow)"
 
 
-def run_item(graded: GradedItem, session: WorkerSession, deadline: float = math.inf) -> ItemResult:
+def run_item(graded: GradedItem, session: WorkerSession, deadline: float = math.inf,
+             values: ReferenceValues = ReferenceValues()) -> ItemResult:
     """Grade one item; no call runs past `deadline` (time.monotonic()), the run's total time budget."""
     item, spec = graded.item, graded.spec
     cases: list[CaseResult] = []
     named = graded.named_check
     probe = named.probe.__name__ if named and named.probe else None
-    for params, seed in graded.cases:
+    for index, (params, seed) in enumerate(graded.cases):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             cases.append(CaseResult(False, summary=OUT_OF_TIME, public=True))
             break
-        gen = torch.Generator().manual_seed(seed)
-        build = spec.invalid[params.invalid] if item.check == "raises" else (named.build if named else spec.build)
-        call = build(params, gen)
-        expected = expected_value(graded, params, call)
+        call = build_call(graded, params, seed)
+        expected = values.expected(graded, index, params, call)
         timeout = min(graded.timeout_s, remaining)
         outcome = session.call(spec.module, spec.function, call.args, call.kwargs, timeout, probe=probe)
-        cases.append(_judge_outcome(graded, call, expected, outcome, timeout))
+        wrong = functools.partial(values.wrong_answers, graded, index, call)
+        cases.append(_judge_outcome(graded, call, expected, outcome, timeout, wrong))
         if outcome.status == "error" and outcome.kind in MODULE_LEVEL:
             break                       # every other case would fail the same way
     passed = sum(c.passed for c in cases)

@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {grade,check,list,gradescope}` (see --help)."""
+"""Command line: `python -m autograder {grade,check,list,build,gradescope}` (see --help)."""
 from __future__ import annotations
 
 import argparse
@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
 
     lister = sub.add_parser("list", help="list assignments with their items and points")
     lister.add_argument("--json", action="store_true", help="machine-readable output")
+
+    build = sub.add_parser("build", help="write the Gradescope autograder zip and the student handout",
+                           description="Write ID-autograder.zip (upload it on Gradescope's Configure Autograder page) and "
+                                       "ID-handout.zip (stubs, answers.yaml template, and `python check.py`, the local check "
+                                       "of the visible tests) into DIR.")
+    build.add_argument("assignment", metavar="ID", help="assignment id (see `list`)")
+    build.add_argument("--out", "-o", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: %(default)s)")
 
     gs = sub.add_parser("gradescope", help="grade as Gradescope's run_autograder does")
     gs.add_argument("--root", type=Path, default=Path("/autograder"), help="autograder root (default: %(default)s)")
@@ -89,10 +96,24 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    from autograder import build, rubric
+
+    try:
+        paths = build.build(args.assignment, args.out)
+    except rubric.RubricError as exc:
+        return _rubric_error(exc)
+    for path in paths:
+        print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         return _list(args)
+    if args.command == "build":
+        return _build(args)
     if args.command == "gradescope":
         from autograder import gradescope
 

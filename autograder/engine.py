@@ -70,8 +70,14 @@ class Report:
         return sum(i.item.points for i in self.items)
 
 
-def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_only: bool = False, pytest_output: bool = False) -> Report:
+def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_only: bool = False, pytest_output: bool = False,
+          only: set[str] | None = None) -> Report:
+    """Grade `submission` with the rubric (or its items in `only`); a rubric with a `.recorded` file beside it
+    (a student handout) takes expected values from that recording instead of the reference."""
     import pytest
+
+    from autograder.checks import ReferenceValues
+    from autograder.recording import RecordedValues
 
     from autograder import rubric as rubric_mod
     from autograder.plugin import GradingPlugin
@@ -82,6 +88,10 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
     rubric, items = rubric_mod.load(rubric_path)
     if visible_only:
         items = [i for i in items if i.visibility == "visible"]
+    if only is not None:
+        items = [i for i in items if i.id in only]
+    recording = Path(rubric_path).with_suffix(".recorded")
+    values = RecordedValues(recording) if recording.exists() else ReferenceValues()
     names = {i.spec.module for i in items}
     base = Path(tempfile.mkdtemp(prefix="gm-grade-"))
     os.chmod(base, 0o711)                      # the sandbox user may traverse, not list
@@ -97,7 +107,7 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
         hand_over(work, zygote.sandbox.uid, zygote.sandbox.gid)
         return WorkerSession(zygote, str(work), str(work), sub.modules, sub.search_path)
 
-    plugin = GradingPlugin(items, open_session, deadline=begin + rubric.defaults.total_budget_s)
+    plugin = GradingPlugin(items, open_session, deadline=begin + rubric.defaults.total_budget_s, values=values)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     args = [str(SUITE / "test_rubric.py"), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE)]
     args += ["-q", "--tb=no", "-p", "no:warnings"] if pytest_output else ["-p", "no:terminal"]

@@ -14,14 +14,15 @@ from collections.abc import Callable
 
 import pytest
 
-from autograder.checks import ItemResult, run_item
+from autograder.checks import ItemResult, ReferenceValues, run_item
 from autograder.rubric import GradedItem
 from autograder.session import WorkerSession
 
 
 class GradingPlugin:
-    def __init__(self, items: list[GradedItem], open_session: Callable[[str], WorkerSession], deadline: float = math.inf):
-        self.items = items
+    def __init__(self, items: list[GradedItem], open_session: Callable[[str], WorkerSession], deadline: float = math.inf,
+                 values: ReferenceValues = ReferenceValues()):
+        self.items, self.values = items, values
         self.open_session = open_session          # phase name -> a session on a fresh copy
         self.deadline = deadline                  # time.monotonic() after which no call starts or runs
         self.results: dict[str, ItemResult] = {}
@@ -59,7 +60,7 @@ class GradingPlugin:
         if phase != self._phase:
             self.close()
             self._session, self._phase = self.open_session(phase), phase
-        result = run_item(graded, self._session, self.deadline)
+        result = run_item(graded, self._session, self.deadline, self.values)
         if self._session.layers:
             self.layers[phase] = self._session.layers
         self.results[graded.id] = result

@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+HANDOUT_ENGINE = "_autograder"   # the local check's own folder in a handout: never the student's modules
 MAX_FILES = 2000
 MAX_FILE_BYTES = 8 << 20
 MAX_TOTAL_BYTES = 64 << 20
@@ -119,7 +120,8 @@ def prepare(source: str | Path, dst: Path, module_names: set[str]) -> Submission
     else:
         notes.append(f"{source.name}: not a folder, a zip or a tar archive")
     found: dict[str, str] = {}
-    candidates = [p for p in dst.rglob("*") if (p.suffix == ".py" and p.stem != "answers") or p.name in ("answers.yaml", "answers.yml")]
+    candidates = [p for p in dst.rglob("*") if ((p.suffix == ".py" and p.stem != "answers") or p.name in ("answers.yaml", "answers.yml"))
+                  and HANDOUT_ENGINE not in p.relative_to(dst).parts]
     for path in sorted(candidates, key=lambda p: (len(p.relative_to(dst).parts), p.suffix == ".yml", str(p))):
         if path.stem in module_names and path.stem not in found:
             found[path.stem] = str(path)

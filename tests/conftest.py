@@ -69,7 +69,14 @@ def sandbox_processes() -> list[int]:
         uid = pwd.getpwnam("gm-sandbox").pw_uid
     except KeyError:
         return []
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid]
+    pids = []
+    for p in os.listdir("/proc"):
+        try:
+            if p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid:
+                pids.append(int(p))
+        except FileNotFoundError:         # exited while we looked
+            pass
+    return pids
 
 
 @pytest.fixture(scope="session")

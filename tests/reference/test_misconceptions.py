@@ -37,7 +37,7 @@ def test_every_misconception_differs_from_the_reference():
 # --- Every detector, through the grader's own matching (checks._misconception) -----------------------------
 import pytest  # noqa: E402
 
-from autograder.checks import ReferenceSide, _misconception, _verdict, expected_value  # noqa: E402
+from autograder.checks import ReferenceSide, _misconception, _verdict, _wrong_answers, expected_value  # noqa: E402
 from autograder.functions import registry  # noqa: E402
 from autograder.rubric import GradedItem, Item, Tolerance  # noqa: E402
 
@@ -77,7 +77,7 @@ def test_each_mistake_fails_the_values_check_and_is_recognised_with_its_own_hint
     g, call = _graded(qualname, "values", SHOWS_ON.get((qualname, known.name), {}))
     wrong = known.wrong(*call.args, **call.kwargs)
     assert _verdict(g, wrong, expected_value(g, g.cases[0][0], call), call) is not None, "the mistake passes"
-    assert _misconception(g, call, wrong) == known.hint
+    assert _misconception(g, wrong, lambda: _wrong_answers(g, call)) == known.hint
 
 
 @pytest.mark.parametrize("qualname,check,broken,name,params", THROUGH_PROBES, ids=[f"{c}:{n}" for _, c, _, n, _ in THROUGH_PROBES])
@@ -86,7 +86,7 @@ def test_mistakes_are_recognised_through_probe_checks(qualname, check, broken, n
     g, call = _graded(qualname, check, params)
     got = g.named_check.probe(ReferenceSide({broken: known.wrong}), *call.args, **call.kwargs)
     assert _verdict(g, got, expected_value(g, g.cases[0][0], call), call) is not None
-    assert _misconception(g, call, got) == known.hint
+    assert _misconception(g, got, lambda: _wrong_answers(g, call)) == known.hint
 
 
 def test_kernel_flipping_mirrors_the_aa_field_through_the_centre():
