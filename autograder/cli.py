@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     lister = sub.add_parser("list", help="list assignments with their items and points")
     lister.add_argument("--json", action="store_true", help="machine-readable output")
 
+    validate = sub.add_parser("validate", help="check rubric files and report every problem",
+                              description="Validate RUBRIC files (default: every rubric in rubrics/) without grading "
+                                          "anything. Exits 1 if any is invalid. --schema prints the JSON Schema of the "
+                                          "rubric format instead (schemas/rubric.schema.json is this output).")
+    validate.add_argument("rubrics", type=Path, nargs="*", metavar="RUBRIC")
+    validate.add_argument("--schema", action="store_true", help="print the rubric format's JSON Schema and exit")
+
     build = sub.add_parser("build", help="write the Gradescope autograder zip and the student handout",
                            description="Write ID-autograder.zip (upload it on Gradescope's Configure Autograder page) and "
                                        "ID-handout.zip (stubs, answers.yaml template, and `python check.py`, the local check "
@@ -96,6 +103,25 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from autograder import rubric
+
+    if args.schema:
+        print(json.dumps(rubric.json_schema(), indent=2))
+        return 0
+    bad = 0
+    for path in args.rubrics or sorted(rubric.rubric_dir().glob("*.yaml")):
+        try:
+            r, items = rubric.load(path)
+        except rubric.RubricError as exc:
+            print(f"invalid {path}\n{exc}", file=sys.stderr)
+            bad += 1
+            continue
+        visible = sum(i.visibility == "visible" for i in items)
+        print(f"ok      {path}: {r.assignment}, {len(items)} items ({visible} visible), {r.total:g} points")
+    return 1 if bad else 0
+
+
 def _build(args: argparse.Namespace) -> int:
     from autograder import build, rubric
 
@@ -112,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         return _list(args)
+    if args.command == "validate":
+        return _validate(args)
     if args.command == "build":
         return _build(args)
     if args.command == "gradescope":

@@ -321,3 +321,25 @@ def find(assignment: str, directory: Path | None = None) -> Path:
         raise RubricError(path, [f"1: assignment: no rubric for {assignment!r}" + _suggest(assignment, known)
                                  + f" (known: {', '.join(known) or 'none'})"])
     return path
+
+
+def json_schema() -> dict:
+    """The JSON Schema of the rubric format (schemas/rubric.schema.json), for editors and CI.
+
+    On top of the pydantic models: `function` is one of the graded functions, and the cases
+    of a values or raises item follow that function's own parameter model.
+    """
+    from pydantic.json_schema import models_json_schema
+
+    specs = registry()
+    models = sorted({spec.params for spec in specs.values()}, key=lambda m: (m.__module__, m.__name__))
+    keys, schema = models_json_schema([(Rubric, "validation"), *((m, "validation") for m in models)],
+                                      ref_template="#/$defs/{model}", title="gm-autograder rubric")
+    schema |= {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": keys[(Rubric, "validation")]["$ref"]}
+    item = schema["$defs"]["Item"]
+    item["properties"]["function"]["enum"] = sorted(specs)
+    item["allOf"] = [{"if": {"properties": {"function": {"const": name}, "check": {"enum": ["values", "raises"]}},
+                             "required": ["function"]},
+                      "then": {"properties": {"cases": {"items": keys[(spec.params, "validation")]}}}}
+                     for name, spec in sorted(specs.items())]
+    return schema

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from autograder import rubric
+from conftest import ROOT, run_cli
 
 GOOD = """\
 assignment: demo
@@ -153,3 +154,43 @@ def test_fuzzed_rubrics_fail_with_file_line_and_key_never_a_traceback(tmp_path, 
             match = re.match(rf"^{re.escape(str(path))}:(\d+): \S.*?: \S", problem)
             assert match, problem
             assert 1 <= int(match.group(1)) <= n_lines, problem
+
+
+def test_the_json_schema_in_the_repo_is_current_and_every_shipped_rubric_says_where_it_is():
+    import json
+
+    from autograder.rubric import json_schema
+
+    assert json.loads((ROOT / "schemas" / "rubric.schema.json").read_text()) == json_schema(), \
+        "regenerate: python -m autograder validate --schema > schemas/rubric.schema.json"
+    for path in (ROOT / "rubrics").glob("*.yaml"):
+        assert path.read_text().startswith("# yaml-language-server: $schema=../schemas/rubric.schema.json\n"), path
+
+
+def test_the_json_schema_accepts_the_shipped_rubrics_and_rejects_what_load_rejects():
+    import jsonschema
+    import yaml
+
+    from autograder.rubric import json_schema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    for path in (ROOT / "rubrics").glob("*.yaml"):
+        assert not list(validator.iter_errors(yaml.safe_load(path.read_text()))), path
+    good = yaml.safe_load((ROOT / "rubrics" / "cmu10417-f2023.yaml").read_text())
+    for break_it in (lambda r: r["items"][0].update(function="vae.gkll"),            # unknown function
+                     lambda r: r["items"][0]["cases"][0].update(batchsize=[3]),      # unknown case parameter
+                     lambda r: r["items"][0].update(points=-1),                      # negative points
+                     lambda r: r.update(colour="red")):                              # unknown key
+        bad = yaml.safe_load(yaml.safe_dump(good))
+        break_it(bad)
+        assert list(validator.iter_errors(bad)), bad
+
+
+def test_validate_reports_every_rubric_and_exits_1_on_a_bad_one(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("assignment: x\ntitle: t\nseed: 1\nitems:\n  - {id: a, function: vae.gkll, points: 1, cases: [{}]}\n")
+    proc = run_cli("validate", str(ROOT / "rubrics" / "cmu10417-f2023.yaml"), str(bad))
+    assert proc.returncode == 1
+    assert "ok      " in proc.stdout and "cmu10417-f2023, 21 items" in proc.stdout
+    assert f"{bad}:5: items[0].function: unknown function 'vae.gkll'; did you mean 'vae.gkl'?" in proc.stderr
+    assert run_cli("validate").returncode == 0
