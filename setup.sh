@@ -49,10 +49,14 @@ main() {
     chmod -R a+rX "$venv"
 
     if [ "$(id -u)" -eq 0 ]; then
-        if ! id -u "$user" >/dev/null 2>&1; then
-            echo "setup.sh: creating sandbox user $user"
-            useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
-        fi
+        # One account per parallel batch job: `batch -j N` uses $user, $user-1, ..., $user-(N-1).
+        local account
+        for account in "$user" "$user-1" "$user-2" "$user-3"; do
+            if ! id -u "$account" >/dev/null 2>&1; then
+                echo "setup.sh: creating sandbox user $account"
+                useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$account"
+            fi
+        done
         if [ "${AUTOGRADER_DEV:-0}" != 1 ]; then
             # The reference, the rubrics and the tests: root only.
             chown -R root:root "$source_dir"

@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {grade,check,list,build,gradescope}` (see --help)."""
+"""Command line: `python -m autograder {grade,check,list,validate,build,batch,gradescope}` (see --help)."""
 from __future__ import annotations
 
 import argparse
@@ -42,6 +42,19 @@ def _parser() -> argparse.ArgumentParser:
                                           "rubric format instead (schemas/rubric.schema.json is this output).")
     validate.add_argument("rubrics", type=Path, nargs="*", metavar="RUBRIC")
     validate.add_argument("--schema", action="store_true", help="print the rubric format's JSON Schema and exit")
+
+    batch = sub.add_parser("batch", help="regrade a Gradescope export, one results.json per submission and a CSV",
+                           description="Regrade every submission of EXPORT (Gradescope's \"Export Submissions\" folder), each "
+                                       "isolated as in `grade`, with N parallel jobs. Writes OUT/submission_<id>/results.json "
+                                       "and a CSV of per-test scores. Rerunning resumes: graded submissions are skipped.")
+    batch.add_argument("export", type=Path, metavar="EXPORT")
+    batch.add_argument("--assignment", "-a", required=True, metavar="ID", help="assignment id (see `list`)")
+    batch.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="parallel jobs, each with its own sandbox user "
+                       "(setup.sh creates 4) (default: %(default)s)")
+    batch.add_argument("--csv", type=Path, default=Path("scores.csv"), metavar="PATH", help="default: %(default)s")
+    batch.add_argument("--out", "-o", type=Path, metavar="DIR", help="results folder (default: EXPORT-results beside EXPORT)")
+    batch.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
+    batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     build = sub.add_parser("build", help="write the Gradescope autograder zip and the student handout",
                            description="Write ID-autograder.zip (upload it on Gradescope's Configure Autograder page) and "
@@ -122,6 +135,25 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from autograder import batch, rubric
+
+    if not (args.export / "submission_metadata.yml").is_file() and not any(args.export.glob("submission_*")):
+        print(f"error: {args.export} is not a Gradescope export (no submission_metadata.yml, no submission_* folders)",
+              file=sys.stderr)
+        return 2
+    try:
+        path = args.rubric or rubric.find(args.assignment)
+        rubric.load(path)
+    except rubric.RubricError as exc:
+        return _rubric_error(exc)
+    out = args.out or args.export.with_name(args.export.name + "-results")
+    submissions, skipped = batch.regrade(args.export, path, out, jobs=args.jobs, progress=not args.quiet)
+    batch.write_csv(submissions, out, args.csv)
+    print(f"{len(submissions)} submissions ({skipped} already graded, skipped); results in {out}; scores in {args.csv}")
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     from autograder import build, rubric
 
@@ -142,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args)
     if args.command == "build":
         return _build(args)
+    if args.command == "batch":
+        return _batch(args)
     if args.command == "gradescope":
         from autograder import gradescope
 
