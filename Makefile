@@ -32,6 +32,7 @@ test: venv
 
 bench: venv
 	$(PYTHON) benchmarks/bench_grading.py
+	$(PYTHON) benchmarks/bench_batch.py
 
 clean:
 	rm -rf build

@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="where to write results.json (default: %(default)s)")
     grade.add_argument("--details", action="store_true", help="also print the feedback of failing tests")
     grade.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
+    grade.add_argument("--docker", action="store_true", help="grade inside Gradescope's image (Dockerfile), through the "
+                       "docker SDK: needs a Docker engine and `pip install 'gm-autograder[docker]'`")
 
     check = sub.add_parser("check", help="run the visible tests on your work (for students)",
                            description="Run the visible tests on SUBMISSION (default: the current folder) with the same "
@@ -56,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
+    audit = sub.add_parser("audit", help="calibrate a rubric and measure, by mutation testing, whether it catches wrong code",
+                           description="Grade the reference (expect full marks), the stubs (expect zero) and each known "
+                                       "mistake (expect lost points on the items that depend on it only); then grade one-change "
+                                       "mutants of every graded reference function and report, per item, the non-equivalent "
+                                       "mutants that keep full marks. Exits 1 below --target.")
+    audit.add_argument("assignment", metavar="ID")
+    audit.add_argument("--rubric", type=Path, metavar="PATH", help="audit this rubric file instead of rubrics/ID.yaml")
+    audit.add_argument("--function", action="append", metavar="MODULE.FUNCTION", help="only these functions (repeatable)")
+    audit.add_argument("--json", type=Path, metavar="PATH", help="also write the report as JSON")
+    audit.add_argument("--target", type=float, default=0.95, help="required kill rate (default: %(default)s)")
+    audit.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
     build = sub.add_parser("build", help="write the Gradescope autograder zip and the student handout",
                            description="Write ID-autograder.zip (upload it on Gradescope's Configure Autograder page) and "
                                        "ID-handout.zip (stubs, answers.yaml template, and `python check.py`, the local check "
@@ -79,6 +93,11 @@ def _grade(args: argparse.Namespace, visible_only: bool) -> int:
     if not args.submission.exists():
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
+    if getattr(args, "docker", False):
+        from autograder import docker_grade
+
+        print(f"wrote {docker_grade.grade(args.assignment, args.submission, args.output)} (graded in Docker)")
+        return 0
     zygote = engine.start()        # first: the zygote's memory holds nothing but torch and the worker
     from autograder import report, rubric
 
@@ -154,6 +173,30 @@ def _batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from autograder import audit, rubric
+
+    try:
+        result = audit.audit(args.assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet)
+    except rubric.RubricError as exc:
+        return _rubric_error(exc)
+    print(f"{result.assignment}: reference {result.reference_score:g} / {result.total:g}, stubs {result.stub_score:g}")
+    for m in result.mistakes:
+        print(f"  mistake {m['function']}:{m['mistake']}: loses {', '.join(m['lost']) or 'nothing'}"
+              + ("" if m["ok"] else "   <- PROBLEM"))
+    real = result.mutants - result.equivalent
+    print(f"mutants: {result.mutants}, equivalent {result.equivalent}, killed {result.killed} of {real} "
+          f"({100 * result.kill_rate:.1f} %)")
+    if result.survivors:
+        print("\n| item | surviving mutants |\n|---|---|")
+        for item, survivors in sorted(result.survivors.items()):
+            print(f"| {item} | " + "; ".join(f"{s.function}:{s.line} {s.change}" for s in survivors) + " |")
+    if args.json:
+        args.json.write_text(json.dumps(result.to_json(), indent=2))
+    calibrated = result.reference_score == result.total and result.stub_score == 0 and all(m["ok"] for m in result.mistakes)
+    return 0 if calibrated and result.kill_rate >= args.target else 1
+
+
 def _build(args: argparse.Namespace) -> int:
     from autograder import build, rubric
 
@@ -176,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         return _build(args)
     if args.command == "batch":
         return _batch(args)
+    if args.command == "audit":
+        return _audit(args)
     if args.command == "gradescope":
         from autograder import gradescope
 

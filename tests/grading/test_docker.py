@@ -1,0 +1,75 @@
+"""`grade --docker` through the docker SDK, against a fake engine: no Docker engine runs on our machines.
+
+What runs here: the build context (the autograder zip unzipped plus the Dockerfile), every
+SDK call and its arguments (Gradescope's 768 MB, the mounts, cleanup), and the copy of
+results.json.  What does not: pulling gradescope/autograder-base and running setup.sh in it.
+"""
+import json
+import zipfile
+from pathlib import Path
+
+import docker
+import pytest
+
+from autograder import docker_grade
+from conftest import ROOT
+
+
+class FakeContainer:
+    def __init__(self, results: Path):
+        self.results, self.removed, self.waited = results, False, None
+
+    def wait(self, timeout):
+        self.waited = timeout
+        (self.results / "results.json").write_text(json.dumps({"score": 24.0, "tests": []}))
+        return {"StatusCode": 0}
+
+    def remove(self, force=False):
+        self.removed = force
+
+
+class FakeClient:
+    """Records what grade() asks of docker.DockerClient (images.build, containers.run)."""
+
+    def __init__(self):
+        self.built, self.ran = {}, {}
+        self.images, self.containers = self, self
+
+    def build(self, **kwargs):
+        context = Path(kwargs["path"])
+        self.built = kwargs | {"files": sorted(str(p.relative_to(context)) for p in context.rglob("*") if p.is_file())}
+        self.dockerfile = (context / "Dockerfile").read_text()
+        return type("Image", (), {"id": "sha256:fake"})(), []
+
+    def run(self, image, **kwargs):
+        self.ran = {"image": image, **kwargs}
+        results = next(host for host, bind in kwargs["volumes"].items() if bind["bind"] == "/autograder/results")
+        self.container = FakeContainer(Path(results))
+        return self.container
+
+
+def test_grade_in_docker_builds_gradescope_s_image_and_runs_one_container_per_submission(tmp_path):
+    client = FakeClient()
+    out = docker_grade.grade("cmu10417-f2023", ROOT / "examples" / "cmu10417-f2023" / "submission", tmp_path / "r.json",
+                             client=client)
+    assert json.loads(out.read_text())["score"] == 24.0
+    files = client.built["files"]
+    assert {"Dockerfile", "setup.sh", "run_autograder", "ASSIGNMENT", "rubrics/cmu10417-f2023.yaml"} <= set(files)
+    assert client.built["tag"] == "gm-autograder:cmu10417-f2023" and client.built["rm"] is True
+    assert client.dockerfile.startswith("#") and "FROM gradescope/autograder-base" in client.dockerfile
+    assert "bash /autograder/source/setup.sh" in client.dockerfile
+    ran = client.ran
+    assert ran["image"] == "sha256:fake" and ran["mem_limit"] == "768m" and ran["detach"] is True
+    binds = {v["bind"]: v["mode"] for v in ran["volumes"].values()}
+    assert binds == {"/autograder/submission": "ro", "/autograder/results": "rw"}
+    assert client.container.waited == 600 and client.container.removed is True
+
+
+def test_the_dockerfile_context_is_exactly_the_autograder_zip(tmp_path):
+    context = docker_grade.image_context("ift6135-w2023", tmp_path)
+    names = set(zipfile.ZipFile(tmp_path / "ift6135-w2023-autograder.zip").namelist())
+    assert {str(p.relative_to(context)) for p in context.rglob("*") if p.is_file()} == names | {"Dockerfile"}
+
+
+def test_the_sdk_is_the_real_docker_package():
+    assert hasattr(docker, "from_env") and docker.__version__.startswith("7.")
