@@ -9,9 +9,9 @@ an operator or comparison swapped, a minus dropped, a term dropped, two call arg
 swapped, an integer off by one, a constant changed), grades each as a submission (the
 reference with that one function mutated) on the items that depend on the function, and
 calls a mutant killed when some item loses points.  A survivor is then run beside the
-reference, in this process, on 24 fresh cases of each of those items: if no output differs
-it is counted as equivalent (the change cannot be seen), otherwise it is a real survivor,
-reported per item.  The score is killed / non-equivalent mutants.
+reference, in this process, on 24 fresh seeds of every case that any shipped rubric gives
+those items' functions: if no output differs it is counted as equivalent (listed, for a
+human to confirm), otherwise it is a real survivor, reported per item.  The score is killed / non-equivalent mutants.
 """
 from __future__ import annotations
 
@@ -180,6 +180,21 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def broader(items: list) -> list:
+    """`items`, each with the cases of every shipped rubric's items grading the same function the same way.
+
+    Equivalence is judged on this wider set, not on the audited rubric's own cases: a mutant
+    that only a case the rubric lacks could expose is a survivor, not an equivalent.
+    """
+    pooled = []
+    others = [g for path in sorted(rubric_mod.rubric_dir().glob("*.yaml")) for g in rubric_mod.load(path)[1]]
+    for graded in items:
+        cases = list(graded.cases) + [c for g in others if (g.spec.qualname, g.item.check) == (graded.spec.qualname, graded.item.check)
+                                      for c in g.cases]
+        pooled.append(graded.model_copy(update={"cases": cases}))
+    return pooled
+
+
 def equivalent(mutant: Mutant, items: list) -> bool:
     """No output of the mutated module differs from the reference's on fresh cases of `items` (run here, trusted code)."""
     import importlib
@@ -244,6 +259,7 @@ class Report:
     mutants: int = 0
     killed: int = 0
     equivalent: int = 0
+    equivalents: list[Survivor] = field(default_factory=list)               # for a human to confirm
     survivors: dict[str, list[Survivor]] = field(default_factory=dict)     # item id -> survivors
 
     @property
@@ -255,14 +271,15 @@ class Report:
         return asdict(self) | {"kill_rate": round(self.kill_rate, 4)}
 
 
-def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] | None = None, progress: bool = True) -> Report:
+def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] | None = None, progress: bool = True,
+          sandbox_user: str | None = None) -> Report:
     from tqdm import tqdm
 
     from autograder import engine
     from reference.misconceptions import MISCONCEPTIONS
 
     path = rubric_path or rubric_mod.find(assignment)
-    zygote = engine.start()
+    zygote = engine.start(sandbox_user or engine.DEFAULT_SANDBOX_USER)
     _, items = rubric_mod.load(path)
     report = Report(assignment, total=sum(g.item.points for g in items))
     graded_functions = sorted({g.spec.qualname for g in items if g.spec.module != "answers"})
@@ -289,6 +306,7 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
                                         "ok": bool(lost) and set(lost) <= allowed})
             candidates = mutants(qualname)
             only = {g.id for g in affected}
+            wider = broader(affected)
             for mutant in tqdm(candidates, desc=qualname, unit="mutant", disable=not progress, leave=False):
                 original = (sub / f"{module}.py").read_text()
                 (sub / f"{module}.py").write_text(mutant.source)
@@ -297,8 +315,9 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
                 report.mutants += 1
                 if any(r.score < r.graded.item.points for r in result.results.values()):
                     report.killed += 1
-                elif equivalent(mutant, affected):
+                elif equivalent(mutant, wider):
                     report.equivalent += 1
+                    report.equivalents.append(Survivor(qualname, mutant.line, mutant.change))
                 else:
                     for graded in affected:
                         report.survivors.setdefault(graded.id, []).append(Survivor(qualname, mutant.line, mutant.change))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
+import queue as queue_module
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,11 +81,15 @@ def regrade(export: Path, rubric_path: Path, out: Path, jobs: int = 1, progress:
     todo = [s for s in submissions if not (out / s.id / "results.json").exists()]
     skipped = len(submissions) - len(todo)
     if todo:
+        from autograder.zygote import Sandbox
+
+        jobs = max(1, min(jobs, len(todo)))
+        for j in range(jobs):
+            Sandbox.resolve(sandbox_user(j))             # a missing account stops the batch here, with the fix
         context = multiprocessing.get_context("fork")   # the jobs import torch themselves, after the fork
         queue, done = context.Queue(), context.Queue()
         for s in todo:
             queue.put((s.id, str(s.folder)))
-        jobs = max(1, min(jobs, len(todo)))
         for _ in range(jobs):
             queue.put(None)
         workers = [context.Process(target=_job, args=(j, str(rubric_path), queue, done, str(out)), daemon=True)
@@ -93,7 +98,13 @@ def regrade(export: Path, rubric_path: Path, out: Path, jobs: int = 1, progress:
             w.start()
         with tqdm(total=len(submissions), initial=skipped, unit="sub", disable=not progress, desc="grading") as bar:
             for _ in todo:
-                sid, score = done.get()
+                while True:
+                    try:
+                        sid, score = done.get(timeout=1)
+                        break
+                    except queue_module.Empty:
+                        if not any(w.is_alive() for w in workers):
+                            raise SystemExit("every grading job has stopped; rerun the same command to resume") from None
                 bar.set_postfix_str(f"{sid}: {score:g}")
                 bar.update()
         for w in workers:

@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--json", type=Path, metavar="PATH", help="also write the report as JSON")
     audit.add_argument("--target", type=float, default=0.95, help="required kill rate (default: %(default)s)")
     audit.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    audit.add_argument("--sandbox-user", metavar="USER", help="run the mutants as USER (e.g. gm-sandbox-3, to audit while "
+                       "grading) (default: gm-sandbox)")
 
     build = sub.add_parser("build", help="write the Gradescope autograder zip and the student handout",
                            description="Write ID-autograder.zip (upload it on Gradescope's Configure Autograder page) and "
@@ -177,7 +179,8 @@ def _audit(args: argparse.Namespace) -> int:
     from autograder import audit, rubric
 
     try:
-        result = audit.audit(args.assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet)
+        result = audit.audit(args.assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet,
+                             sandbox_user=args.sandbox_user)
     except rubric.RubricError as exc:
         return _rubric_error(exc)
     print(f"{result.assignment}: reference {result.reference_score:g} / {result.total:g}, stubs {result.stub_score:g}")

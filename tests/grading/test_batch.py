@@ -133,3 +133,10 @@ def test_an_interrupted_batch_resumes_where_it_stopped(tmp_path):
 def test_batch_refuses_a_folder_that_is_not_an_export(tmp_path):
     proc = run_cli("batch", str(tmp_path), "-a", "cmu10417-f2023")
     assert proc.returncode == 2 and "not a Gradescope export" in proc.stderr
+
+
+def test_more_jobs_than_sandbox_users_stops_before_grading_and_says_how_to_fix_it(tmp_path):
+    export = make_export(tmp_path / "export", {str(3000 + i): ("template", {}) for i in range(5)})
+    proc = batch(export, tmp_path / "out", tmp_path / "s.csv", jobs=5)
+    assert proc.returncode == 1 and "sandbox user 'gm-sandbox-4' does not exist" in proc.stderr
+    assert not (tmp_path / "out").exists()
