@@ -93,7 +93,7 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
     recording = Path(rubric_path).with_suffix(".recorded")
     values = RecordedValues(recording) if recording.exists() else ReferenceValues()
     names = {i.spec.module for i in items}
-    base = Path(tempfile.mkdtemp(prefix="gm-grade-"))
+    base = Path(tempfile.mkdtemp(prefix=f"gm-grade-{os.getpid()}-"))   # the pid: whose scratch it is
     os.chmod(base, 0o711)                      # the sandbox user may traverse, not list
     notes: list[str] = []
 

@@ -131,13 +131,15 @@ def grade(mode: str, submission: Path, out: Path, rubric: Path = RUBRIC, private
         cwd = private
         env |= {"GM_TMP": str(container_tmp(out.parent)), "GM_KEEP": str(private.parent)}   # pytest's base temp dir
     begin = time.monotonic()
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=BUDGET_S + 60, cwd=cwd, env=env)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
+    stdout, stderr = proc.communicate(timeout=BUDGET_S + 60)
     wall = time.monotonic() - begin
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 0, stdout + stderr
     results = json.loads(out.read_text())
     jsonschema.validate(results, SCHEMA)
     assert results["execution_time"] < BUDGET_S and wall < BUDGET_S + 20
-    return results, proc.stdout + proc.stderr
+    results["grader_pid"] = proc.pid                 # for leftovers(); not part of results.json
+    return results, stdout + stderr
 
 
 def assert_isolation(mode: str, results: dict) -> None:
@@ -153,15 +155,15 @@ def assert_isolation(mode: str, results: dict) -> None:
         assert isolation["grader"]["readable_by_sandbox"] == []     # secrets rest on file permissions alone there
 
 
-def leftovers(tops=SHARED_TEMP) -> list[str]:
-    """Files of the sandbox user in the shared temp dirs, and grader scratch dirs, after grading."""
+def leftovers(grader_pid: int, tops=SHARED_TEMP) -> list[str]:
+    """Files of the sandbox user in the shared temp dirs, and that grader's scratch dirs, after grading."""
     import pwd
 
     uid = pwd.getpwnam("gm-sandbox").pw_uid
     left = []
     for top in tops:
         for entry in os.scandir(top):
-            if entry.stat(follow_symlinks=False).st_uid == uid or entry.name.startswith("gm-grade-"):
+            if entry.stat(follow_symlinks=False).st_uid == uid or entry.name.startswith(f"gm-grade-{grader_pid}-"):
                 left.append(entry.path)
     return left
 
@@ -323,9 +325,10 @@ def test_attack(attack: Attack, mode: str, private_copy: Path, tmp_path: Path, c
     assert not any(Path(p).exists() for p in ("/tmp/PWNED-pickle", "/tmp/PWNED-shadow", "/tmp/PWNED-pth", "/tmp/gm-absolute.py", "/tmp/escaped.py"))
     assert canary_target.read_text() == "untouched\n" and not canary_target.is_symlink()
     assert sandbox_processes() == [], "a sandbox process outlived grading"
-    assert leftovers() == [], "the sandbox user left files behind"
+    pid = results.pop("grader_pid")
+    assert leftovers(pid) == [], "the sandbox user left files behind"
     if mode == "container":
-        assert leftovers([container_tmp(tmp_path)]) == [], "the sandbox user left files in the container's /tmp"
+        assert leftovers(pid, [container_tmp(tmp_path)]) == [], "the sandbox user left files in the container's /tmp"
     assert_isolation(mode, results)
 
 
