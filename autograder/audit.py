@@ -11,7 +11,8 @@ reference with that one function mutated) on the items that depend on the functi
 calls a mutant killed when some item loses points.  A survivor is then run beside the
 reference, in this process, on 24 fresh seeds of every case that any shipped rubric gives
 those items' functions: if no output differs it is counted as equivalent (listed, for a
-human to confirm), otherwise it is a real survivor, reported per item.  The score is killed / non-equivalent mutants.
+human to confirm), otherwise it is a real survivor, reported per item.  The score is
+killed / non-equivalent mutants.
 """
 from __future__ import annotations
 
@@ -103,16 +104,15 @@ def mutants(qualname: str) -> list[Mutant]:
     """Every distinct one-change mutant of the reference function `qualname`."""
     module, name = qualname.split(".")
     source = (ROOT / "reference" / f"{module}.py").read_text()
-    original = ast.unparse(_function(ast.parse(source), name))
-    out, seen = [], {original}
-    for index, node in enumerate(_mutable_nodes(_function(ast.parse(source), name))):
+    pristine = _function(ast.parse(source), name)
+    out, seen = [], {ast.unparse(pristine)}
+    for index, node in enumerate(_mutable_nodes(pristine)):
         for change, _ in _variants(node):
             tree = ast.parse(source)                       # a fresh tree per mutant: replacements share nodes
             function = _function(tree, name)
             target = _mutable_nodes(function)[index]
-            replacement = next(r for d, r in _variants(target) if d == change)
-            tree.body[tree.body.index(function)] = _Replace(target, replacement).visit(function)
-            key = ast.unparse(tree.body[tree.body.index(function)] if function in tree.body else function)
+            _Replace(target, next(r for d, r in _variants(target) if d == change)).visit(function)   # edits in place
+            key = ast.unparse(function)
             if key not in seen:
                 seen.add(key)
                 out.append(Mutant(qualname, getattr(node, "lineno", 0), change, ast.unparse(ast.fix_missing_locations(tree))))
@@ -140,7 +140,7 @@ def _calls(module: str) -> dict[str, set[str]]:
 
 def dependents(items: list, qualname: str) -> list:
     """Items whose result depends on `qualname`: its own, those of functions calling it, and probes using it."""
-    from autograder.checks import ReferenceSide, build_call
+    from autograder.checks import build_call, functions_used
 
     module, name = qualname.split(".")
     calls = _calls(module)
@@ -152,11 +152,7 @@ def dependents(items: list, qualname: str) -> list:
         uses = spec.qualname == qualname or (spec.module == module and name in calls.get(spec.function, set()))
         named = graded.named_check
         if not uses and named and named.probe:
-            side = ReferenceSide()
-            params, seed = graded.cases[0]
-            call = build_call(graded, params, seed)
-            named.probe(side, *call.args, **call.kwargs)
-            used = set(side.used)
+            used = functions_used(graded, build_call(graded, *graded.cases[0]))
             uses = qualname in used or any(q.split(".")[0] == module and name in calls.get(q.split(".")[1], set())
                                            for q in used)
         if uses:
@@ -180,14 +176,18 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def broader(items: list) -> list:
-    """`items`, each with the cases of every shipped rubric's items grading the same function the same way.
+def shipped_items() -> list:
+    """Every item of every rubric in rubrics/."""
+    return [g for path in sorted(rubric_mod.rubric_dir().glob("*.yaml")) for g in rubric_mod.load(path)[1]]
+
+
+def broader(items: list, others: list) -> list:
+    """`items`, each with the cases of the `others` (shipped_items()) grading the same function the same way.
 
     Equivalence is judged on this wider set, not on the audited rubric's own cases: a mutant
     that only a case the rubric lacks could expose is a survivor, not an equivalent.
     """
     pooled = []
-    others = [g for path in sorted(rubric_mod.rubric_dir().glob("*.yaml")) for g in rubric_mod.load(path)[1]]
     for graded in items:
         cases = list(graded.cases) + [c for g in others if (g.spec.qualname, g.item.check) == (graded.spec.qualname, graded.item.check)
                                       for c in g.cases]
@@ -285,33 +285,25 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
     graded_functions = sorted({g.spec.qualname for g in items if g.spec.module != "answers"})
     if functions:
         graded_functions = [f for f in graded_functions if f in functions]
+    others = shipped_items()
     work = Path(tempfile.mkdtemp(prefix="gm-audit-"))
     with zygote:
-        report.reference_score = _score(zygote, _copy_reference(work / "reference", items), path)
-        stubs = work / "stubs"
-        shutil.copytree(ROOT / "student_template", stubs)
-        report.stub_score = _score(zygote, stubs, path)
+        report.reference_score = engine.grade(zygote, _copy_reference(work / "reference", items), path).score
+        report.stub_score = engine.grade(zygote, shutil.copytree(ROOT / "student_template", work / "stubs"), path).score
         sub = _copy_reference(work / "mutant", items)
         for qualname in graded_functions:
-            module = qualname.split(".")[0]
+            module, name = qualname.split(".")
             affected = dependents(items, qualname)
-            for known in MISCONCEPTIONS.get(qualname, ()):
-                original = (sub / f"{module}.py").read_text()
-                (sub / f"{module}.py").write_text(original + _pasted(known.wrong, qualname.split(".")[1]))
-                result = engine.grade(zygote, sub, path)
-                (sub / f"{module}.py").write_text(original)
-                lost = sorted(i for i, r in result.results.items() if r.score < r.graded.item.points)
-                allowed = {g.id for g in affected}
-                report.mistakes.append({"function": qualname, "mistake": known.name, "lost": lost,
-                                        "ok": bool(lost) and set(lost) <= allowed})
-            candidates = mutants(qualname)
             only = {g.id for g in affected}
-            wider = broader(affected)
-            for mutant in tqdm(candidates, desc=qualname, unit="mutant", disable=not progress, leave=False):
-                original = (sub / f"{module}.py").read_text()
-                (sub / f"{module}.py").write_text(mutant.source)
-                result = engine.grade(zygote, sub, path, only=only)
-                (sub / f"{module}.py").write_text(original)
+            reference = (ROOT / "reference" / f"{module}.py").read_text()
+            for known in MISCONCEPTIONS.get(qualname, ()):
+                result = _grade_variant(zygote, sub, module, reference + _pasted(known.wrong, name), path)
+                lost = sorted(i for i, r in result.results.items() if r.score < r.graded.item.points)
+                report.mistakes.append({"function": qualname, "mistake": known.name, "lost": lost,
+                                        "ok": bool(lost) and set(lost) <= only})
+            wider = broader(affected, others)
+            for mutant in tqdm(mutants(qualname), desc=qualname, unit="mutant", disable=not progress, leave=False):
+                result = _grade_variant(zygote, sub, module, mutant.source, path, only)
                 report.mutants += 1
                 if any(r.score < r.graded.item.points for r in result.results.values()):
                     report.killed += 1
@@ -325,6 +317,18 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
     return report
 
 
+def _grade_variant(zygote: Any, sub: Path, module: str, source: str, path: Path, only: set[str] | None = None) -> Any:
+    """Grade the reference submission `sub` with `module`.py replaced by `source`, then put the reference back."""
+    from autograder import engine
+
+    target = sub / f"{module}.py"
+    target.write_text(source)
+    try:
+        return engine.grade(zygote, sub, path, only=only)
+    finally:
+        shutil.copy(ROOT / "reference" / f"{module}.py", target)
+
+
 def _copy_reference(dest: Path, items: list) -> Path:
     """The reference as a submission, with an answers.yaml holding the rubric's own keys."""
     import yaml
@@ -336,12 +340,6 @@ def _copy_reference(dest: Path, items: list) -> Path:
     keys = {g.cases[0][0].key: g.cases[0][0].accept[0] for g in items if g.spec.module == "answers"}
     (dest / "answers.yaml").write_text(yaml.safe_dump(keys))
     return dest
-
-
-def _score(zygote: Any, submission: Path, path: Path) -> float:
-    from autograder import engine
-
-    return engine.grade(zygote, submission, path).score
 
 
 def _pasted(wrong: Any, name: str) -> str:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
-import queue as queue_module
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
 import yaml
 
@@ -73,6 +73,16 @@ def _job(job: int, rubric_path: str, todo: multiprocessing.Queue, done: multipro
             done.put((sid, results.score))
 
 
+def _next_result(done: multiprocessing.Queue, workers: list) -> tuple[str, float]:
+    """The next (submission id, score) a job reports; stops the batch if every job has died."""
+    while True:
+        try:
+            return done.get(timeout=1)
+        except Empty:
+            if not any(w.is_alive() for w in workers):
+                raise SystemExit("every grading job has stopped; rerun the same command to resume") from None
+
+
 def regrade(export: Path, rubric_path: Path, out: Path, jobs: int = 1, progress: bool = True) -> tuple[list[Submission], int]:
     """Grade every submission of `export` not yet graded in `out`; returns (all submissions, how many were skipped)."""
     from tqdm import tqdm
@@ -87,24 +97,18 @@ def regrade(export: Path, rubric_path: Path, out: Path, jobs: int = 1, progress:
         for j in range(jobs):
             Sandbox.resolve(sandbox_user(j))             # a missing account stops the batch here, with the fix
         context = multiprocessing.get_context("fork")   # the jobs import torch themselves, after the fork
-        queue, done = context.Queue(), context.Queue()
+        pending, done = context.Queue(), context.Queue()
         for s in todo:
-            queue.put((s.id, str(s.folder)))
+            pending.put((s.id, str(s.folder)))
         for _ in range(jobs):
-            queue.put(None)
-        workers = [context.Process(target=_job, args=(j, str(rubric_path), queue, done, str(out)), daemon=True)
+            pending.put(None)
+        workers = [context.Process(target=_job, args=(j, str(rubric_path), pending, done, str(out)), daemon=True)
                    for j in range(jobs)]
         for w in workers:
             w.start()
         with tqdm(total=len(submissions), initial=skipped, unit="sub", disable=not progress, desc="grading") as bar:
             for _ in todo:
-                while True:
-                    try:
-                        sid, score = done.get(timeout=1)
-                        break
-                    except queue_module.Empty:
-                        if not any(w.is_alive() for w in workers):
-                            raise SystemExit("every grading job has stopped; rerun the same command to resume") from None
+                sid, score = _next_result(done, workers)
                 bar.set_postfix_str(f"{sid}: {score:g}")
                 bar.update()
         for w in workers:

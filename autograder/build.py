@@ -55,48 +55,36 @@ upload it too.
 """
 
 
-class _Zip:
-    """A reproducible zip being written."""
+def _add(z: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    """One entry, reproducibly: fixed timestamp, normalised permissions."""
+    info = zipfile.ZipInfo(name, EPOCH)
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
 
-    def __init__(self, path: Path):
-        self.zf = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
-        self.names: list[str] = []
 
-    def add(self, name: str, data: bytes, executable: bool = False) -> None:
-        info = zipfile.ZipInfo(name, EPOCH)
-        info.external_attr = (0o100755 if executable else 0o100644) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        self.zf.writestr(info, data)
-        self.names.append(name)
-
-    def add_tree(self, source: Path, prefix: str) -> None:
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                self.add(f"{prefix}/{path.relative_to(source).as_posix()}", path.read_bytes())
-
-    def close(self) -> list[str]:
-        self.zf.close()
-        return self.names
+def _add_tree(z: zipfile.ZipFile, source: Path, prefix: str) -> None:
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            _add(z, f"{prefix}/{path.relative_to(source).as_posix()}", path.read_bytes())
 
 
 def autograder_zip(assignment: str, out: Path) -> Path:
     """ID-autograder.zip: what Gradescope's "Configure Autograder" page takes."""
     path = out / f"{assignment}-autograder.zip"
-    z = _Zip(path)
-    for name in RUNTIME:
-        z.add(name, (ROOT / name).read_bytes(), executable=name != "requirements.txt")
-    z.add("ASSIGNMENT", f"{assignment}\n".encode())
-    z.add_tree(ROOT / "autograder", "autograder")
-    z.add_tree(ROOT / "reference", "reference")
-    z.add(f"rubrics/{assignment}.yaml", rubric.find(assignment).read_bytes())
-    z.close()
+    with zipfile.ZipFile(path, "w") as z:
+        for name in RUNTIME:
+            _add(z, name, (ROOT / name).read_bytes(), executable=name != "requirements.txt")
+        _add(z, "ASSIGNMENT", f"{assignment}\n".encode())
+        _add_tree(z, ROOT / "autograder", "autograder")
+        _add_tree(z, ROOT / "reference", "reference")
+        _add(z, f"rubrics/{assignment}.yaml", rubric.find(assignment).read_bytes())
     return path
 
 
-def visible_rubric(assignment: str) -> tuple[dict, list[rubric.GradedItem]]:
-    """The rubric a handout carries: visible items only, no answer keys, every case with its own seed."""
-    path = rubric.find(assignment)
-    spec, items = rubric.load(path)
+def visible_rubric(spec: rubric.Rubric, items: list[rubric.GradedItem]) -> tuple[dict, list[rubric.GradedItem]]:
+    """The rubric a handout carries (as YAML data) and its items: visible items only, no answer keys,
+    every case with its own seed."""
     shown = [g for g in items if g.visibility == "visible" and not (g.named_check and g.named_check.expected)]
     data = spec.model_dump(mode="json", exclude_defaults=True, exclude={"items", "seed", "total_points"})
     data["seed"] = 0
@@ -111,27 +99,26 @@ def visible_rubric(assignment: str) -> tuple[dict, list[rubric.GradedItem]]:
 
 def handout_zip(assignment: str, out: Path) -> Path:
     """ID-handout.zip: the stubs to fill in and the local check of the visible tests."""
-    _, items = rubric.load(rubric.find(assignment))
-    modules = sorted({g.spec.module for g in items})
-    data, shown = visible_rubric(assignment)
+    spec, items = rubric.load(rubric.find(assignment))
+    files = ["answers.yaml" if m == "answers" else f"{m}.py" for m in sorted({g.spec.module for g in items})]
+    data, shown = visible_rubric(spec, items)
     path = out / f"{assignment}-handout.zip"
-    z = _Zip(path)
-    for module in modules:
-        name = "answers.yaml" if module == "answers" else f"{module}.py"
-        z.add(name, (ROOT / "student_template" / name).read_bytes())
-    z.add("check.py", CHECK_PY.replace("{assignment}", assignment).encode())
-    z.add("README.md", HANDOUT_README.format(assignment=assignment, files=", ".join(
-        "answers.yaml" if m == "answers" else f"{m}.py" for m in modules), visible=len(shown), total=len(items)).encode())
-    z.add_tree(ROOT / "autograder", "_autograder/autograder")
-    for stub in sorted((ROOT / "student_template").glob("*.py")):
-        z.add(f"_autograder/reference/{stub.name}", stub.read_bytes())
-    z.add("_autograder/reference/__init__.py", b'"""Stubs: the handout has no reference; expected values are recorded."""\n')
-    z.add("_autograder/reference/misconceptions.py", b'"""Known mistakes are recorded with each case in the handout."""\nMISCONCEPTIONS: dict = {}\n')
-    z.add("_autograder/requirements.txt", (ROOT / "requirements.txt").read_bytes())
-    header = f"# Visible tests of {assignment} for the local check (generated by `python -m autograder build`).\n"
-    z.add(f"_autograder/rubrics/{assignment}.yaml", (header + yaml.safe_dump(data, sort_keys=False, width=120)).encode())
-    z.add(f"_autograder/rubrics/{assignment}.recorded", recording.record(shown))
-    z.close()
+    with zipfile.ZipFile(path, "w") as z:
+        for name in files:
+            _add(z, name, (ROOT / "student_template" / name).read_bytes())
+        _add(z, "check.py", CHECK_PY.replace("{assignment}", assignment).encode())
+        _add(z, "README.md", HANDOUT_README.format(assignment=assignment, files=", ".join(files), visible=len(shown),
+                                                   total=len(items)).encode())
+        _add_tree(z, ROOT / "autograder", "_autograder/autograder")
+        for stub in sorted((ROOT / "student_template").glob("*.py")):
+            _add(z, f"_autograder/reference/{stub.name}", stub.read_bytes())
+        _add(z, "_autograder/reference/__init__.py", b'"""Stubs: the handout has no reference; expected values are recorded."""\n')
+        _add(z, "_autograder/reference/misconceptions.py",
+             b'"""Known mistakes are recorded with each case in the handout."""\nMISCONCEPTIONS: dict = {}\n')
+        _add(z, "_autograder/requirements.txt", (ROOT / "requirements.txt").read_bytes())
+        header = f"# Visible tests of {assignment} for the local check (generated by `python -m autograder build`).\n"
+        _add(z, f"_autograder/rubrics/{assignment}.yaml", (header + yaml.safe_dump(data, sort_keys=False, width=120)).encode())
+        _add(z, f"_autograder/rubrics/{assignment}.recorded", recording.record(shown))
     return path
 
 

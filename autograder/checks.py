@@ -185,14 +185,19 @@ def build_call(graded: GradedItem, params: Any, seed: int) -> Call:
     return build(params, torch.Generator().manual_seed(seed))
 
 
+def functions_used(graded: GradedItem, call: Call) -> list[str]:
+    """The functions ("module.function") a probe check calls on this case, in first-call order (run on the reference)."""
+    side, (args, kwargs) = ReferenceSide(), _copies(call)
+    graded.named_check.probe(side, *args, **kwargs)
+    return list(dict.fromkeys(side.used))
+
+
 def _wrong_answers(graded: GradedItem, call: Call) -> list[tuple[str, Any]]:
     """(hint, value) for every known mistake that applies to this case: of the function, or of any function a probe calls."""
     named = graded.named_check
     out = []
     if named and named.probe:
-        side, (args, kwargs) = ReferenceSide(), _copies(call)
-        named.probe(side, *args, **kwargs)                # records which functions the probe calls
-        candidates = [(q, known) for q in dict.fromkeys(side.used) for known in MISCONCEPTIONS.get(q, ())]
+        candidates = [(q, known) for q in functions_used(graded, call) for known in MISCONCEPTIONS.get(q, ())]
     else:
         candidates = [(graded.spec.qualname, known) for known in MISCONCEPTIONS.get(graded.spec.qualname, ())]
     for qualname, known in candidates:

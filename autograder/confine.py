@@ -167,15 +167,21 @@ def interpreter_paths() -> list[str]:
     return sorted(p for p in paths if os.path.exists(p))
 
 
-def _current_data_bytes() -> int:
+def _status_field(key: str) -> str | None:
+    """The first value of `key:` in /proc/self/status, None where it cannot be read."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmData:"):
-                    return int(line.split()[1]) * 1024
+                if line.startswith(f"{key}:"):
+                    return line.split()[1]
     except OSError:
         pass
-    return 0
+    return None
+
+
+def _current_data_bytes() -> int:
+    value = _status_field("VmData")
+    return int(value) * 1024 if value else 0
 
 
 def confine(scratch: str, uid: int | None, gid: int | None, limits: Limits) -> Layers:
@@ -223,14 +229,8 @@ SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 
 def has_cap_sys_admin() -> bool:
     """Whether this process holds CAP_SYS_ADMIN (Docker's default containers do not)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("CapEff:"):
-                    return bool(int(line.split()[1], 16) >> _CAP_SYS_ADMIN & 1)
-    except (OSError, ValueError):
-        pass
-    return False
+    value = _status_field("CapEff")
+    return bool(value) and bool(int(value, 16) >> _CAP_SYS_ADMIN & 1)
 
 
 def readable_by_others(path: str | os.PathLike) -> bool:

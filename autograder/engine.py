@@ -76,11 +76,10 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
     (a student handout) takes expected values from that recording instead of the reference."""
     import pytest
 
-    from autograder.checks import ReferenceValues
-    from autograder.recording import RecordedValues
-
     from autograder import rubric as rubric_mod
+    from autograder.checks import ReferenceValues
     from autograder.plugin import GradingPlugin
+    from autograder.recording import RecordedValues
     from autograder.session import WorkerSession
     from autograder.submission import hand_over, prepare
 

@@ -62,17 +62,20 @@ def by_id(results: dict, assignment: str = ASSIGNMENT) -> dict[str, dict]:
     return {item.id: results["tests"][int(item.number) - 1] for item in items}
 
 
-def sandbox_processes() -> list[int]:
+def sandbox_processes(users: tuple[str, ...] = ("gm-sandbox",)) -> list[int]:
+    """Processes of the sandbox accounts still alive."""
     import pwd
 
-    try:
-        uid = pwd.getpwnam("gm-sandbox").pw_uid
-    except KeyError:
-        return []
+    uids = set()
+    for user in users:
+        try:
+            uids.add(pwd.getpwnam(user).pw_uid)
+        except KeyError:
+            pass
     pids = []
     for p in os.listdir("/proc"):
         try:
-            if p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid:
+            if p.isdigit() and os.stat(f"/proc/{p}").st_uid in uids:
                 pids.append(int(p))
         except FileNotFoundError:         # exited while we looked
             pass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, grade, hostile, make_submission, run_cli, sandbox_processes
+from conftest import FIXTURES, ROOT, hostile, make_submission, run_cli, sandbox_processes
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation needs root")
 RUBRIC = FIXTURES / "small-rubric.yaml"
@@ -52,20 +52,6 @@ def batch(export: Path, out: Path, scores: Path, jobs: int = 2, **kw) -> subproc
                    "--csv", str(scores), "--out", str(out), **kw)
 
 
-def all_sandbox_processes() -> list[int]:
-    import pwd
-
-    uids = {pwd.getpwnam(u).pw_uid for u in ("gm-sandbox", "gm-sandbox-1")}
-    pids = []
-    for p in os.listdir("/proc"):
-        try:
-            if p.isdigit() and os.stat(f"/proc/{p}").st_uid in uids:
-                pids.append(int(p))
-        except FileNotFoundError:
-            pass
-    return pids
-
-
 def test_batch_gives_every_submission_the_score_single_grading_gives_and_a_csv(tmp_path):
     export = make_export(tmp_path / "assignment_1_export")
     out, scores = tmp_path / "out", tmp_path / "scores.csv"
@@ -82,7 +68,7 @@ def test_batch_gives_every_submission_the_score_single_grading_gives_and_a_csv(t
         assert [t["output"] for t in batched["tests"]] == [t["output"] for t in single["tests"]], sid
         assert rows[list(KINDS).index(sid)]["score"] == f"{single['score']:g}"
     assert [r["score"] for r in rows] == ["6", "0", "5", "5", "6", "6"]
-    assert all_sandbox_processes() == []
+    assert sandbox_processes(("gm-sandbox", "gm-sandbox-1")) == []
 
 
 def grade_single(sub: Path, out: Path) -> str:

@@ -69,8 +69,9 @@ def handout(built, tmp_path) -> Path:
 
 def visible_items() -> list:
     from autograder.build import visible_rubric
+    from autograder.rubric import find, load
 
-    return visible_rubric(ASSIGNMENT)[1]
+    return visible_rubric(*load(find(ASSIGNMENT)))[1]
 
 
 def test_the_handout_check_on_the_stubs_fails_every_visible_test_with_not_implemented(handout):

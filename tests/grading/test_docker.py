@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import docker
-import pytest
 
 from autograder import docker_grade
 from conftest import ROOT
