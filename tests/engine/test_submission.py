@@ -91,3 +91,12 @@ def test_something_that_is_neither_folder_nor_archive_is_reported(tmp_path):
     bogus.write_text("hello")
     sub = prepare(bogus, tmp_path / "out", MODULES)
     assert sub.modules == {} and sub.notes == ["notes.txt: not a folder, a zip or a tar archive"]
+
+
+def test_a_handout_s_own_engine_folder_never_supplies_student_modules(tmp_path):
+    src = tmp_path / "handout"
+    (src / "_autograder" / "reference").mkdir(parents=True)
+    (src / "_autograder" / "reference" / "vae.py").write_text("def gkl(mu, sigma):\n    raise NotImplementedError\n")
+    (src / "gcn.py").write_text("x = 1\n")
+    sub = prepare(src, tmp_path / "work", {"vae", "gcn"})
+    assert set(sub.modules) == {"gcn"}                 # vae.py is missing, not taken from _autograder/
