@@ -114,6 +114,8 @@ def _grade(args: argparse.Namespace, visible_only: bool) -> int:
         return 0 if all(r.passed for r in result.results.values()) and len(result.results) == len(result.items) else 1
     report.to_results(result).write(args.output)
     print(f"\nwrote {args.output}")
+    if "warning" in result.layers["grader"]:
+        print(f"warning: {result.layers['grader']['warning']}", file=sys.stderr)
     return 0
 
 

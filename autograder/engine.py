@@ -126,9 +126,35 @@ def _grader_layers(rubric_path: str | Path, workers: dict[str, dict]) -> dict:
     import reference
     from autograder.confine import grader_layers
 
-    layers = grader_layers({"reference": Path(reference.__file__).parent, "rubric": rubric_path,
-                            "grader": Path(__file__).parent})
+    protected = {"reference": Path(reference.__file__).parent, "rubric": rubric_path, "grader": Path(__file__).parent}
+    checkout = _editable_checkout()
+    if checkout is not None:        # a worker's `import reference` reaches it through the install's finder
+        protected |= {f"editable checkout's {name}": checkout / folder
+                      for name, folder in (("reference", "reference"), ("rubrics", "rubrics"), ("grader", "autograder"))}
+    layers = grader_layers(protected)
     if layers["readable_by_sandbox"] and not all(w.get("landlock_abi") for w in workers.values()):
         layers["warning"] = (f"{', '.join(layers['readable_by_sandbox'])} readable by the sandbox user and Landlock is off: "
-                             "lock the source dir (`chmod -R go-rwx`, as setup.sh does)")
+                             "lock the source dir (`chmod -R go-rwx`, as setup.sh does)"
+                             + (f" and {checkout}, or install without -e" if checkout is not None else ""))
     return layers
+
+
+def _editable_checkout() -> Path | None:
+    """The source tree an editable install (`pip install -e`, as `make venv` does) maps this package to.
+
+    Read from the install's PEP 610 record, `direct_url.json`: {"dir_info": {"editable": true},
+    "url": "file:///path"}.  None for a plain install, as on Gradescope, or when not installed.
+    """
+    import json
+    from importlib import metadata
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    for dist in metadata.distributions(name="gm-autograder"):    # a checkout's own egg-info may come first
+        try:
+            record = json.loads(dist.read_text("direct_url.json") or "{}")
+        except ValueError:
+            continue
+        if record.get("dir_info", {}).get("editable") and record.get("url", "").startswith("file:"):
+            return Path(url2pathname(urlparse(record["url"]).path))
+    return None

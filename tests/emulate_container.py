@@ -1,9 +1,10 @@
 """Run a command as it would run in Gradescope's Docker container: `python tests/emulate_container.py CMD...`.
 
 Docker's defaults, reproduced on a root shell:
-- the container's own file system view, in a private mount namespace: /work (developers'
-  checkouts) is empty, and /tmp is the folder GM_TMP names (fresh, mode 1777) with only the
-  folders GM_KEEP names (colon-separated, e.g. pytest's) bound in at their usual place, so the
+- the container's own file system view, in a private mount namespace: /work and the folders
+  GM_HIDE names (colon-separated: developers' checkouts, which an editable install's import
+  finder points at) are empty, and /tmp is the folder GM_TMP names (fresh, mode 1777); the
+  folders GM_KEEP names (e.g. pytest's) are bound back in at their usual place, so the
   grader and its workers see only the copy of the product they were started from and
   nothing another program left in the host's /tmp;
 - CAP_SYS_ADMIN is dropped from the bounding set, so the exec'd command (still uid 0) never has it;
@@ -33,7 +34,7 @@ NAMESPACE_CALLS = ("unshare", "setns", "mount", "umount2", "pivot_root", "open_t
 LANDLOCK_CALLS = ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")
 
 
-def _container_view(tmp: str, keep: list[str]) -> None:
+def _container_view(tmp: str, hide: list[str], keep: list[str]) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
 
     def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
@@ -46,16 +47,18 @@ def _container_view(tmp: str, keep: list[str]) -> None:
     mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     kept = [(path, os.open(path, os.O_PATH)) for path in keep]
     mount(tmp, "/tmp", None, _MS_BIND)
+    for path in ["/work", *hide]:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", 0, "mode=755,size=1m")
     for path, fd in kept:
         os.makedirs(path, mode=0o700, exist_ok=True)
         mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND)
         os.close(fd)
-    if os.path.isdir("/work"):
-        mount("tmpfs", "/work", "tmpfs", 0, "mode=755,size=1m")
 
 
 def emulate() -> None:
-    _container_view(os.environ["GM_TMP"], [p for p in os.environ.get("GM_KEEP", "").split(":") if p])
+    folders = lambda name: [p for p in os.environ.get(name, "").split(":") if p]  # noqa: E731
+    _container_view(os.environ["GM_TMP"], folders("GM_HIDE"), folders("GM_KEEP"))
     rules = sc.SyscallFilter(sc.ALLOW)
     rules.set_attr(sc.Attr.CTL_NNP, 0)
     for name in NAMESPACE_CALLS:

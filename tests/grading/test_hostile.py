@@ -11,7 +11,8 @@ every item except the ones it sabotaged.  And for every attack, in both modes:
 
 Modes: `native` (this machine: Landlock, CAP_SYS_ADMIN held by the grader) and
 `container` (tests/emulate_container.py: no CAP_SYS_ADMIN, namespaces denied, Landlock
-missing, the grader run from a private copy of the product as on Gradescope).  The
+missing, the grader run from a private copy of the product as on Gradescope, with the
+developer's checkout, where an editable install points, hidden as it is there).  The
 isolation layers each mode had are asserted from the grader's own log (results.json
 extra_data.isolation), so a layer that silently stops working fails the suite.
 """
@@ -129,7 +130,8 @@ def grade(mode: str, submission: Path, out: Path, rubric: Path = RUBRIC, private
         command = [sys.executable, str(ROOT / "tests" / "emulate_container.py"), sys.executable, *args,
                    "--rubric", str(private / rubric.relative_to(ROOT))]
         cwd = private
-        env |= {"GM_TMP": str(container_tmp(out.parent)), "GM_KEEP": str(private.parent)}   # pytest's base temp dir
+        keep = [private.parent] + [Path(sys.prefix)] * Path(sys.prefix).is_relative_to(ROOT)  # pytest's base temp, a venv in the checkout
+        env |= {"GM_TMP": str(container_tmp(out.parent)), "GM_HIDE": str(ROOT), "GM_KEEP": ":".join(map(str, keep))}
     begin = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
     stdout, stderr = proc.communicate(timeout=BUDGET_S + 60)
@@ -330,6 +332,30 @@ def test_attack(attack: Attack, mode: str, private_copy: Path, tmp_path: Path, c
     if mode == "container":
         assert leftovers(pid, [container_tmp(tmp_path)]) == [], "the sandbox user left files in the container's /tmp"
     assert_isolation(mode, results)
+
+
+def test_an_unlocked_product_in_a_container_is_reported_where_it_cannot_be_protected(tmp_path):
+    """setup.sh's `chmod -R go-rwx` skipped and no Landlock: nothing guards the reference, and the grader says so."""
+    inside = container_tmp(tmp_path)                     # the container's /tmp, world-traversable like the real one
+    inside.mkdir(mode=0o1777)
+    os.chmod(inside, 0o1777)
+    for name in ("autograder", "reference", "rubrics"):
+        shutil.copytree(ROOT / name, inside / "source" / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(RUBRIC, inside / "source" / RUBRIC.name)
+    make_submission(inside / "sub")
+    subprocess.run(["chmod", "-R", "go+rX", str(inside / "source"), str(inside / "sub")], check=True)
+    keep = [sys.prefix] if Path(sys.prefix).is_relative_to(ROOT) else []
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
+        "NO_COLOR": "1", "GM_TMP": str(inside), "GM_HIDE": str(ROOT), "GM_KEEP": ":".join(keep)}
+    grade_there = (f"cd /tmp/source && exec {sys.executable} -m autograder grade /tmp/sub --assignment cmu10417-f2023 "
+                   f"--output /tmp/results.json --rubric /tmp/source/{RUBRIC.name}")     # as run_autograder does
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "emulate_container.py"), "sh", "-c", grade_there],
+                          env=env, capture_output=True, text=True, timeout=BUDGET_S + 60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    grader = json.loads((inside / "results.json").read_text())["extra_data"]["isolation"]["grader"]
+    assert grader["readable_by_sandbox"] == ["grader", "reference", "rubric"] and not grader["cap_sys_admin"]
+    assert grader["warning"].startswith("grader, reference, rubric readable by the sandbox user and Landlock is off")
+    assert f"warning: {grader['warning']}" in proc.stderr
 
 
 # -- the attacks that need more than one look ---------------------------------------------------
