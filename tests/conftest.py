@@ -40,6 +40,11 @@ def hostile(name: str) -> str:
     return (FIXTURES / "hostile" / f"{name}.py").read_text()
 
 
+def env_without_checkout() -> dict[str, str]:
+    """This environment for a program that must find the product elsewhere than this checkout: no PYTHONPATH, no colour."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"NO_COLOR": "1"}
+
+
 def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd or ROOT, env={**os.environ, "NO_COLOR": "1"})

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SCHEMA, make_submission, run_cli
+from conftest import ROOT, SCHEMA, env_without_checkout, make_submission, run_cli
 
 ASSIGNMENT = "ift6135-f2023"           # has answer items, probes and hidden items
 
@@ -59,7 +59,7 @@ def test_the_autograder_zip_unzipped_into_a_scratch_root_gives_the_reference_ful
 
 def check(handout: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "check.py"], cwd=handout, capture_output=True, text=True, timeout=300,
-                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"NO_COLOR": "1"})
+                          env=env_without_checkout())
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ import jsonschema
 import pytest
 import torch
 
-from conftest import FIXTURES, ROOT, SCHEMA, hostile, make_submission, sandbox_processes
+from conftest import FIXTURES, ROOT, SCHEMA, env_without_checkout, hostile, make_submission, sandbox_processes
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation needs root")
 
@@ -96,13 +96,18 @@ def test_the_leak_detector_sees_hidden_values_however_they_are_printed():
 
 
 # -- the two modes ---------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def private_copy(tmp_path_factory) -> Path:
-    """The product as Gradescope holds it: a copy readable by root only."""
-    root = tmp_path_factory.mktemp("source")
+def copy_product(root: Path) -> Path:
+    """The product's files a grader runs from, with the test rubrics at their usual place under `root`."""
     for name in ("autograder", "reference", "rubrics", "schemas"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(FIXTURES, root / "tests" / "fixtures")
+    return root
+
+
+@pytest.fixture(scope="session")
+def private_copy(tmp_path_factory) -> Path:
+    """The product as Gradescope holds it: a copy readable by root only."""
+    root = copy_product(tmp_path_factory.mktemp("source"))
     os.chmod(root, 0o700)
     return root
 
@@ -111,8 +116,7 @@ def private_copy(tmp_path_factory) -> Path:
 def mode(request, tmp_path) -> str:
     """The mode; in the container, /tmp is tmp_path/"tmp" (see container_tmp) with pytest's folders bound in."""
     if request.param == "container":
-        container_tmp(tmp_path).mkdir(mode=0o1777)
-        os.chmod(container_tmp(tmp_path), 0o1777)
+        make_container_tmp(tmp_path)
     return request.param
 
 
@@ -120,18 +124,34 @@ def container_tmp(tmp_path: Path) -> Path:
     return tmp_path / "tmp"
 
 
+def make_container_tmp(tmp_path: Path) -> Path:
+    """The container's /tmp, world-writable and sticky like the real one."""
+    tmp = container_tmp(tmp_path)
+    tmp.mkdir(mode=0o1777)
+    os.chmod(tmp, 0o1777)                                # mkdir's mode passes through the umask
+    return tmp
+
+
+def in_container(command: list[str], tmp: Path, keep: list[Path]) -> tuple[list[str], dict[str, str]]:
+    """`command` wrapped to run in the emulated container, and its environment.
+
+    `tmp` becomes /tmp; the developer's checkout is hidden; `keep` (and a venv inside the
+    checkout) stays visible at its own path.
+    """
+    keep = [*keep, *[Path(sys.prefix)] * Path(sys.prefix).is_relative_to(ROOT)]
+    env = env_without_checkout() | {"GM_TMP": str(tmp), "GM_HIDE": str(ROOT), "GM_KEEP": ":".join(map(str, keep))}
+    return [sys.executable, str(ROOT / "tests" / "emulate_container.py"), *command], env
+
+
 def grade(mode: str, submission: Path, out: Path, rubric: Path = RUBRIC, private: Path | None = None) -> tuple[dict, str]:
     """Grade through `python -m autograder grade` natively, or inside the emulated container."""
     args = ["-m", "autograder", "grade", str(submission), "--assignment", "cmu10417-f2023", "--output", str(out)]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"NO_COLOR": "1"}
     if mode == "native":
-        command, cwd = [sys.executable, *args, "--rubric", str(rubric)], ROOT
+        command, cwd, env = [sys.executable, *args, "--rubric", str(rubric)], ROOT, env_without_checkout()
     else:
-        command = [sys.executable, str(ROOT / "tests" / "emulate_container.py"), sys.executable, *args,
-                   "--rubric", str(private / rubric.relative_to(ROOT))]
+        command, env = in_container([sys.executable, *args, "--rubric", str(private / rubric.relative_to(ROOT))],
+                                    container_tmp(out.parent), [private.parent])        # pytest's base temp dir
         cwd = private
-        keep = [private.parent] + [Path(sys.prefix)] * Path(sys.prefix).is_relative_to(ROOT)  # pytest's base temp, a venv in the checkout
-        env |= {"GM_TMP": str(container_tmp(out.parent)), "GM_HIDE": str(ROOT), "GM_KEEP": ":".join(map(str, keep))}
     begin = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
     stdout, stderr = proc.communicate(timeout=BUDGET_S + 60)
@@ -336,21 +356,14 @@ def test_attack(attack: Attack, mode: str, private_copy: Path, tmp_path: Path, c
 
 def test_an_unlocked_product_in_a_container_is_reported_where_it_cannot_be_protected(tmp_path):
     """setup.sh's `chmod -R go-rwx` skipped and no Landlock: nothing guards the reference, and the grader says so."""
-    inside = container_tmp(tmp_path)                     # the container's /tmp, world-traversable like the real one
-    inside.mkdir(mode=0o1777)
-    os.chmod(inside, 0o1777)
-    for name in ("autograder", "reference", "rubrics"):
-        shutil.copytree(ROOT / name, inside / "source" / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(RUBRIC, inside / "source" / RUBRIC.name)
+    inside = make_container_tmp(tmp_path)
+    copy_product(inside / "source")
     make_submission(inside / "sub")
     subprocess.run(["chmod", "-R", "go+rX", str(inside / "source"), str(inside / "sub")], check=True)
-    keep = [sys.prefix] if Path(sys.prefix).is_relative_to(ROOT) else []
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
-        "NO_COLOR": "1", "GM_TMP": str(inside), "GM_HIDE": str(ROOT), "GM_KEEP": ":".join(keep)}
     grade_there = (f"cd /tmp/source && exec {sys.executable} -m autograder grade /tmp/sub --assignment cmu10417-f2023 "
-                   f"--output /tmp/results.json --rubric /tmp/source/{RUBRIC.name}")     # as run_autograder does
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "emulate_container.py"), "sh", "-c", grade_there],
-                          env=env, capture_output=True, text=True, timeout=BUDGET_S + 60)
+                   f"--output /tmp/results.json --rubric /tmp/source/{RUBRIC.relative_to(ROOT)}")  # as run_autograder does
+    command, env = in_container(["sh", "-c", grade_there], inside, [])
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=BUDGET_S + 60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     grader = json.loads((inside / "results.json").read_text())["extra_data"]["isolation"]["grader"]
     assert grader["readable_by_sandbox"] == ["grader", "reference", "rubric"] and not grader["cap_sys_admin"]
