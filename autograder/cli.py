@@ -90,18 +90,18 @@ def _rubric_error(exc: Exception) -> int:
 
 
 def _grade(args: argparse.Namespace, visible_only: bool) -> int:
-    from autograder import engine
+    from autograder.grading import engine
 
     if not args.submission.exists():
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
     if getattr(args, "docker", False):
-        from autograder import docker_grade
+        from autograder.commands import docker
 
-        print(f"wrote {docker_grade.grade(args.assignment, args.submission, args.output)} (graded in Docker)")
+        print(f"wrote {docker.grade(args.assignment, args.submission, args.output)} (graded in Docker)")
         return 0
     zygote = engine.start()        # first: the zygote's memory holds nothing but torch and the worker
-    from autograder import report, rubric
+    from autograder.grading import results, rubric, terminal
 
     with zygote:
         try:
@@ -109,10 +109,10 @@ def _grade(args: argparse.Namespace, visible_only: bool) -> int:
             result = engine.grade(zygote, args.submission, path, visible_only=visible_only)
         except rubric.RubricError as exc:
             return _rubric_error(exc)
-    print(report.table(result, details=visible_only or getattr(args, "details", False)))
+    print(terminal.table(result, details=visible_only or getattr(args, "details", False)))
     if visible_only:
         return 0 if all(r.passed for r in result.results.values()) and len(result.results) == len(result.items) else 1
-    report.to_results(result).write(args.output)
+    results.to_results(result).write(args.output)
     print(f"\nwrote {args.output}")
     if "warning" in result.layers["grader"]:
         print(f"warning: {result.layers['grader']['warning']}", file=sys.stderr)
@@ -120,7 +120,7 @@ def _grade(args: argparse.Namespace, visible_only: bool) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from autograder import rubric
+    from autograder.grading import rubric
 
     listing = []
     for path in sorted(rubric.rubric_dir().glob("*.yaml")):
@@ -129,7 +129,7 @@ def _list(args: argparse.Namespace) -> int:
         except rubric.RubricError as exc:
             return _rubric_error(exc)
         listing.append({"assignment": r.assignment, "title": r.title, "total_points": r.total, "items": [
-            {"id": i.id, "name": i.title, "function": i.spec.qualname, "check": i.item.check, "points": i.item.points,
+            {"id": i.id, "name": i.title, "function": i.spec.qualname, "check": i.check.name, "points": i.item.points,
              "visibility": i.visibility, "cases": len(i.cases)} for i in items]})
     if args.json:
         print(json.dumps(listing, indent=2))
@@ -140,7 +140,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from autograder import rubric
+    from autograder.grading import rubric
 
     if args.schema:
         print(json.dumps(rubric.json_schema(), indent=2))
@@ -159,7 +159,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from autograder import batch, rubric
+    from autograder.commands import batch
+    from autograder.grading import rubric
 
     if not (args.export / "submission_metadata.yml").is_file() and not any(args.export.glob("submission_*")):
         print(f"error: {args.export} is not a Gradescope export (no submission_metadata.yml, no submission_* folders)",
@@ -178,19 +179,21 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from autograder import audit, rubric
+    from autograder.commands.audit.run import audit
+    from autograder.grading import rubric
 
     try:
-        result = audit.audit(args.assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet,
+        result = audit(args.assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet,
                              sandbox_user=args.sandbox_user)
     except rubric.RubricError as exc:
         return _rubric_error(exc)
-    print(f"{result.assignment}: reference {result.reference_score:g} / {result.total:g}, stubs {result.stub_score:g}")
-    for m in result.mistakes:
+    calibration = result.calibration
+    print(f"{result.assignment}: reference {calibration.reference_score:g} / {result.total:g}, stubs {calibration.stub_score:g}")
+    for m in calibration.mistakes:
         print(f"  mistake {m['function']}:{m['mistake']}: loses {', '.join(m['lost']) or 'nothing'}"
               + ("" if m["ok"] else "   <- PROBLEM"))
-    real = result.mutants - result.equivalent
-    print(f"mutants: {result.mutants}, equivalent {result.equivalent}, killed {result.killed} of {real} "
+    real = result.mutants - len(result.equivalents)
+    print(f"mutants: {result.mutants}, equivalent {len(result.equivalents)}, killed {result.killed} of {real} "
           f"({100 * result.kill_rate:.1f} %)")
     if result.survivors:
         print("\n| item | surviving mutants |\n|---|---|")
@@ -198,12 +201,12 @@ def _audit(args: argparse.Namespace) -> int:
             print(f"| {item} | " + "; ".join(f"{s.function}:{s.line} {s.change}" for s in survivors) + " |")
     if args.json:
         args.json.write_text(json.dumps(result.to_json(), indent=2))
-    calibrated = result.reference_score == result.total and result.stub_score == 0 and all(m["ok"] for m in result.mistakes)
-    return 0 if calibrated and result.kill_rate >= args.target else 1
+    return 0 if calibration.ok(result.total) and result.kill_rate >= args.target else 1
 
 
 def _build(args: argparse.Namespace) -> int:
-    from autograder import build, rubric
+    from autograder.commands import build
+    from autograder.grading import rubric
 
     try:
         paths = build.build(args.assignment, args.out)
@@ -227,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "audit":
         return _audit(args)
     if args.command == "gradescope":
-        from autograder import gradescope
+        from autograder.commands import gradescope
 
         return gradescope.run(args.root)
     return _grade(args, visible_only=args.command == "check")

@@ -61,7 +61,7 @@ def grade(submission: Path, out: Path, assignment: str = ASSIGNMENT) -> dict:
 
 def by_id(results: dict, assignment: str = ASSIGNMENT) -> dict[str, dict]:
     """Tests keyed by rubric item id (rubric order gives numbers 1..n)."""
-    from autograder.rubric import find, load
+    from autograder.grading.rubric import find, load
 
     _, items = load(find(assignment))
     return {item.id: results["tests"][int(item.number) - 1] for item in items}

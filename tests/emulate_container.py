@@ -26,7 +26,7 @@ from pathlib import Path
 import pyseccomp as sc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder.confine import CLONE_NAMESPACE_FLAGS  # noqa: E402
+from autograder.sandbox.confine import CLONE_NAMESPACE_FLAGS  # noqa: E402
 
 _PR_CAPBSET_DROP, _CAP_SYS_ADMIN = 24, 21
 _CLONE_NEWNS, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x00020000, 0x1000, 0x4000, 1 << 18

@@ -1,9 +1,8 @@
 """The comparison: no broadcasting, dtype rules, tolerance, and messages that say where."""
 import torch
 
-from autograder.compare import compare, compare_tensor, mutated
-from autograder.functions import Output
-from autograder.rubric import Tolerance
+from autograder.grading.compare import compare, compare_tensor, mutated
+from autograder.specs.base import Output, Tolerance
 
 TOL = Tolerance()
 

@@ -6,8 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import engine
-from autograder.confine import grader_layers, readable_by_others
+from autograder.grading import engine
+from autograder.sandbox.exposure import grader_layers, readable_by_others
 
 
 def test_readable_by_others_needs_o_x_on_every_ancestor_and_o_r_on_the_path():

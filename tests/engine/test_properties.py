@@ -1,13 +1,12 @@
 """Property judges accept what the math guarantees and reject values that break it, whatever the expected values."""
 import torch
 
-from autograder import properties
-from autograder.functions import Call
-from autograder.rubric import Tolerance
+from autograder.grading import properties
+from autograder.specs.base import Call, Comparison, Output, Tolerance
 from reference import diffusion, divergences, simsiam, vae
 
 torch.set_default_dtype(torch.float64)
-TOL = Tolerance(rtol=1e-8, atol=1e-10)
+TOL = Comparison(Tolerance(rtol=1e-8, atol=1e-10), (Output("result"),))
 GEN = torch.Generator().manual_seed(0)
 
 

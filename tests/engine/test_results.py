@@ -3,16 +3,16 @@ import json
 
 import jsonschema
 
-from autograder import report, rubric
-from autograder.engine import Report
-from autograder.results import crashed
+from autograder.grading import rubric
+from autograder.grading.engine import GradingRun
+from autograder.grading.results import crashed, to_results
 from conftest import SCHEMA
 
 
 def test_items_whose_tests_errored_still_appear_with_their_points(tmp_path):
     r, items = rubric.load(rubric.find("cmu10417-f2023"))
-    graded = Report(r.assignment, r.title, items, results={}, errors={"gkl": "Traceback: boom"})
-    results = report.to_results(graded)
+    graded = GradingRun(r.assignment, r.title, items, results={}, errors={"gkl": "Traceback: boom"})
+    results = to_results(graded)
     assert [t.max_score for t in results.tests[:-1]] == [i.item.points for i in items]
     assert sum(t.max_score for t in results.tests) == r.total and results.score == 0
     assert results.tests[-1].visibility == "hidden" and "boom" in results.tests[-1].output

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import rubric
+from autograder.grading import rubric
 from conftest import ROOT, run_cli
 
 GOOD = """\
@@ -46,6 +46,20 @@ def test_unknown_key_names_file_line_key_and_suggests_the_fix(tmp_path):
 def test_unknown_function_suggests_the_closest(tmp_path):
     message = problems(tmp_path, GOOD.replace("vae.gkl", "vae.gkll"))
     assert ":6: items[0].function: unknown function 'vae.gkll'; did you mean 'vae.gkl'?" in message
+
+
+def test_an_unknown_check_lists_exactly_the_checks_the_function_has(tmp_path):
+    message = problems(tmp_path, GOOD.replace("    points: 2", "    check: nonnegativ\n    points: 2"))
+    assert ":7: items[0].check: vae.gkl has no check 'nonnegativ'; did you mean 'nonnegative'? (known: values, raises, nonnegative)" in message
+    choice = GOOD.replace("vae.gkl", "answers.choice").replace("    points: 2", "    check: raises\n    points: 2")
+    assert "answers.choice has no check 'raises' (known: values)" in problems(tmp_path, choice)
+
+
+def test_the_cases_of_a_named_check_follow_that_checks_own_parameters(tmp_path):
+    field = GOOD.replace("vae.gkl", "autoregressive.masked_conv2d").replace("    points: 2", "    check: receptive_field\n    points: 2")
+    assert ":10: items[0].cases[0].batch: unknown key 'batch'" in problems(tmp_path, field)
+    _, items = rubric.load(write(tmp_path, field.replace("{batch: [3], k: 2}", "{mask_types: AB}")))
+    assert items[0].check.name == "receptive_field" and items[0].check.params.__name__ == "FieldCase"
 
 
 def test_unknown_case_parameter_is_reported_at_its_line(tmp_path):
@@ -159,7 +173,7 @@ def test_fuzzed_rubrics_fail_with_file_line_and_key_never_a_traceback(tmp_path, 
 def test_the_json_schema_in_the_repo_is_current_and_every_shipped_rubric_says_where_it_is():
     import json
 
-    from autograder.rubric import json_schema
+    from autograder.grading.rubric import json_schema
 
     assert json.loads((ROOT / "schemas" / "rubric.schema.json").read_text()) == json_schema(), \
         "regenerate: python -m autograder validate --schema > schemas/rubric.schema.json"
@@ -171,7 +185,7 @@ def test_the_json_schema_accepts_the_shipped_rubrics_and_rejects_what_load_rejec
     import jsonschema
     import yaml
 
-    from autograder.rubric import json_schema
+    from autograder.grading.rubric import json_schema
 
     validator = jsonschema.Draft202012Validator(json_schema())
     for path in (ROOT / "rubrics").glob("*.yaml"):

@@ -2,9 +2,11 @@
 import pytest
 import torch
 
-from autograder.checks import ReferenceSide, _verdict, expected_value
-from autograder.functions import registry
-from autograder.rubric import GradedItem, Item, Tolerance
+from autograder.grading.rubric import GradedItem, Item
+from autograder.grading.runner import expected_value
+from autograder.grading.sides import ReferenceSide
+from autograder.specs.base import Tolerance
+from autograder.specs.registry import registry
 
 SPECS = registry()
 REFERENCE_SIDE_SKIP = {"answers.choice"}         # the key lives in the rubric, not in a reference
@@ -12,30 +14,22 @@ REFERENCE_SIDE_SKIP = {"answers.choice"}         # the key lives in the rubric, 
 
 def graded(spec, check: str, params) -> GradedItem:
     item = Item(id="x", function=spec.qualname, check=check, points=1, cases=[{}])
-    return GradedItem(item=item, number="1", spec=spec, visibility="visible", partial_credit="fraction",
-                      tolerance=Tolerance(rtol=1e-10, atol=1e-12), timeout_s=10, cases=[(params, 0)])
+    return GradedItem(item=item, number="1", spec=spec, check=spec.checks[check], visibility="visible",
+                      partial_credit="fraction", tolerance=Tolerance(rtol=1e-10, atol=1e-12), timeout_s=10, cases=[(params, 0)])
 
 
-def student_side_value(g: GradedItem, call):
-    """What a perfect student returns: the reference function, or the probe run on the reference."""
-    named = g.named_check
-    if named and named.probe:
-        return named.probe(ReferenceSide(), *call.args, **call.kwargs)
-    return g.spec.reference(*call.args, **call.kwargs)
-
-
-CASES = [(q, check) for q, spec in SPECS.items() if q not in REFERENCE_SIDE_SKIP for check in ["values", *spec.checks]]
+CASES = [(q, name) for q, spec in SPECS.items() if q not in REFERENCE_SIDE_SKIP for name, c in spec.checks.items() if not c.raises]
 
 
 @pytest.mark.parametrize("qualname,check", CASES, ids=[f"{q}:{c}" for q, c in CASES])
 def test_reference_passes_its_own_check_on_default_parameters(qualname, check):
     spec = SPECS[qualname]
-    named = spec.checks.get(check)
-    params = (named.params if named else spec.params).model_validate({})
+    params = spec.checks[check].params.model_validate({})
     g = graded(spec, check, params)
-    call = (named.build if named else spec.build)(params, torch.Generator().manual_seed(0))
+    call = g.check.build(params, torch.Generator().manual_seed(0))
     expected = expected_value(g, params, call)
-    assert _verdict(g, student_side_value(g, call), expected, call) is None
+    got = g.check.run(ReferenceSide(), call)            # what a perfect student gives
+    assert g.check.judge(got, expected, call, g.comparison) is None
 
 
 INVALID = [(q, kind) for q, spec in SPECS.items() for kind in spec.invalid]
@@ -45,6 +39,14 @@ INVALID = [(q, kind) for q, spec in SPECS.items() for kind in spec.invalid]
 def test_every_invalid_variant_makes_the_reference_raise_value_error(qualname, kind):
     spec = SPECS[qualname]
     params = spec.params.model_validate({"invalid": kind})
-    call = spec.invalid[kind](params, torch.Generator().manual_seed(0))
+    call = spec.checks["raises"].build(params, torch.Generator().manual_seed(0))
     with pytest.raises(ValueError):
         spec.reference(*call.args, **call.kwargs)
+
+
+def test_every_function_lists_values_and_raises_exactly_where_it_has_invalid_variants():
+    for qualname, spec in SPECS.items():
+        assert spec.checks["values"].name == "values" and not spec.checks["values"].raises, qualname
+        assert ("raises" in spec.checks) == bool(spec.invalid), qualname
+        for name, check in spec.checks.items():
+            assert check.name == name and check.run is not None and check.outputs, (qualname, name)

@@ -3,7 +3,7 @@ import io
 import tarfile
 import zipfile
 
-from autograder.submission import MAX_FILE_BYTES, prepare
+from autograder.submission.intake import MAX_FILE_BYTES, prepare
 
 MODULES = {"vae", "gcn", "answers"}
 

@@ -5,22 +5,14 @@ import struct
 import pytest
 import torch
 
-from autograder import wire
-
-
-def _frame_parts(frame: bytes):
-    (size,) = struct.unpack("<I", frame[:4])
-    return frame[4:4 + size], frame[4 + size:]
+from autograder.sandbox import wire
 
 
 def _decode(frame: bytes):
-    header, payload = _frame_parts(frame)
-    body, sizes = wire.unpack_header(header)
-    blobs, offset = [], 0
-    for n in sizes:
-        blobs.append(payload[offset:offset + n])
-        offset += n
-    return wire.decode(body, blobs)
+    read, more = wire.buffer_reader(frame)
+    value = wire.read_frame(read)
+    assert not more()
+    return value
 
 
 def test_round_trip_is_bit_exact_for_every_allowed_dtype_and_structure():
@@ -67,3 +59,11 @@ def test_headers_that_claim_too_much_are_rejected_before_reading():
 def test_objects_that_are_not_plain_values_cannot_be_sent():
     with pytest.raises(wire.WireError):
         wire.pack({"x": object()})
+
+
+def test_a_truncated_frame_or_an_oversized_header_is_refused():
+    frame = wire.pack({"x": torch.arange(4)})
+    with pytest.raises(wire.WireError, match="truncated"):
+        wire.read_frame(wire.buffer_reader(frame[:-1])[0])
+    with pytest.raises(wire.WireError, match="header too large"):
+        wire.read_frame(wire.buffer_reader(struct.pack("<I", wire.MAX_HEADER_BYTES + 1))[0])

@@ -5,8 +5,10 @@ import os
 
 import pytest
 
-from autograder.audit import Mutant, dependents, equivalent, mutants
-from autograder.rubric import find, load
+from autograder.commands.audit.equivalence import equivalent
+from autograder.commands.audit.mutants import Mutant, mutants
+from autograder.commands.audit.variants import dependents
+from autograder.grading.rubric import find, load
 from conftest import FIXTURES, ROOT, run_cli
 
 

@@ -68,8 +68,8 @@ def handout(built, tmp_path) -> Path:
 
 
 def visible_items() -> list:
-    from autograder.build import visible_rubric
-    from autograder.rubric import find, load
+    from autograder.commands.build import visible_rubric
+    from autograder.grading.rubric import find, load
 
     return visible_rubric(*load(find(ASSIGNMENT)))[1]
 
@@ -100,7 +100,7 @@ def test_the_handout_check_grades_right_work_full_and_names_a_known_mistake_with
 
 
 def test_the_handout_carries_no_reference_no_hidden_item_no_answer_key_and_no_rubric_seed(built):
-    from autograder.rubric import find, load
+    from autograder.grading.rubric import find, load
 
     z = zipfile.ZipFile(built / f"{ASSIGNMENT}-handout.zip")
     text = b"".join(z.read(n) for n in z.namelist()).decode("utf-8", "replace")

@@ -7,7 +7,7 @@ carry its own mistake's hint (visible items) or a bare pass count (hidden items)
 """
 import pytest
 
-from autograder.rubric import find, load
+from autograder.grading.rubric import find, load
 from conftest import ASSIGNMENTS, by_id, grade, make_submission
 
 NEW = [a for a in ASSIGNMENTS if a != "cmu10417-f2023"]      # cmu10417-f2023: test_calibration.py

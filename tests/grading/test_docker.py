@@ -4,13 +4,16 @@ What runs here: the build context (the autograder zip unzipped plus the Dockerfi
 SDK call and its arguments (Gradescope's 768 MB, the mounts, cleanup), and the copy of
 results.json.  What does not: pulling gradescope/autograder-base and running setup.sh in it.
 """
+import inspect
 import json
 import zipfile
 from pathlib import Path
 
 import docker
+from docker.api.build import BuildApiMixin
+from docker.models.containers import _create_container_args
 
-from autograder import docker_grade
+from autograder.commands import docker as docker_grade
 from conftest import ROOT
 
 
@@ -28,19 +31,22 @@ class FakeContainer:
 
 
 class FakeClient:
-    """Records what grade() asks of docker.DockerClient (images.build, containers.run)."""
+    """Records what grade() asks of docker.DockerClient (images.build, containers.run), and passes every argument
+    through the real SDK's own argument handling, so an argument the SDK would refuse fails here too."""
 
     def __init__(self):
         self.built, self.ran = {}, {}
         self.images, self.containers = self, self
 
     def build(self, **kwargs):
+        inspect.signature(BuildApiMixin.build).bind(None, **kwargs)            # TypeError for an unknown argument
         context = Path(kwargs["path"])
         self.built = kwargs | {"files": sorted(str(p.relative_to(context)) for p in context.rglob("*") if p.is_file())}
         self.dockerfile = (context / "Dockerfile").read_text()
         return type("Image", (), {"id": "sha256:fake"})(), []
 
     def run(self, image, **kwargs):
+        _create_container_args({k: v for k, v in kwargs.items() if k != "detach"} | {"image": image, "version": "1.44"})   # as run() does
         self.ran = {"image": image, **kwargs}
         results = next(host for host, bind in kwargs["volumes"].items() if bind["bind"] == "/autograder/results")
         self.container = FakeContainer(Path(results))
@@ -70,5 +76,17 @@ def test_the_dockerfile_context_is_exactly_the_autograder_zip(tmp_path):
     assert {str(p.relative_to(context)) for p in context.rglob("*") if p.is_file()} == names | {"Dockerfile"}
 
 
-def test_the_sdk_is_the_real_docker_package():
-    assert hasattr(docker, "from_env") and docker.__version__.startswith("7.")
+def test_without_a_client_grade_takes_one_from_the_docker_environment(tmp_path, monkeypatch):
+    clients = []
+    monkeypatch.setattr(docker, "from_env", lambda: clients.append(FakeClient()) or clients[-1])
+    docker_grade.grade("cmu10417-f2023", ROOT / "examples" / "cmu10417-f2023" / "submission", tmp_path / "r.json")
+    assert len(clients) == 1 and clients[0].ran["mem_limit"] == "768m"
+
+
+def test_the_fake_client_refuses_what_the_real_sdk_refuses():
+    import pytest
+
+    with pytest.raises(TypeError):
+        FakeClient().run("sha256:x", detach=True, memory_limit="768m", volumes={})
+    with pytest.raises(TypeError):
+        FakeClient().build(path="/nonexistent", tags="x")

@@ -41,11 +41,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation 
 RUBRIC = FIXTURES / "small-rubric.yaml"
 ITEMS = ("gkl", "reparameterize", "grads", "gcn", "alpha-bars", "q-sample-hidden")
 BUDGET_S = 60                                     # small-rubric.yaml's total_budget_s
-CANARIES = ("RUBRIC-SOURCE-7d1f",                 # a comment in the rubric
-            "One grading run: rubric + submission",  # autograder/engine.py's docstring
-            "Known wrong answers behind",         # reference/misconceptions.py's docstring
-            "Shared helpers: build submissions",  # tests/conftest.py's docstring
-            "PWNED", "LEAKED")                    # what the fixtures print when an attack works
+SOURCE_CANARIES = {                               # text of a protected file -> the file it is taken from
+    "RUBRIC-SOURCE-7d1f": RUBRIC,                                          # a comment in the rubric
+    "One grading run: rubric + submission": ROOT / "autograder" / "grading" / "engine.py",        # its docstring
+    "Known wrong answers, used to recognise": ROOT / "reference" / "misconceptions.py",          # its docstring
+    "Shared helpers: build submissions": ROOT / "tests" / "conftest.py",                          # its docstring
+}
+CANARIES = (*SOURCE_CANARIES, "PWNED", "LEAKED")  # and what the fixtures print when an attack works
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
 CANARY_TARGET = Path("/tmp/gm-canary")            # root-owned; tmp_symlinks.py points links at it
 
@@ -53,14 +55,14 @@ CANARY_TARGET = Path("/tmp/gm-canary")            # root-owned; tmp_symlinks.py 
 # -- the secrets: the hidden item's inputs and expected values ------------------------------
 def hidden_values() -> list[list[float]]:
     """Every floating tensor the hidden item sends or expects, as flat lists."""
-    from autograder.checks import expected_value
-    from autograder.rubric import load
+    from autograder.grading.rubric import load
+    from autograder.grading.runner import expected_value
 
     _, items = load(RUBRIC)
     values = []
     for graded in (i for i in items if i.visibility == "hidden"):
         for params, seed in graded.cases:
-            call = graded.spec.build(params, torch.Generator().manual_seed(seed))
+            call = graded.check.build(params, torch.Generator().manual_seed(seed))
             expected = expected_value(graded, params, call)
             for t in (*call.args, *call.kwargs.values(), expected):
                 if isinstance(t, torch.Tensor) and t.is_floating_point() and t.numel() >= 3 and t.unique().numel() >= 3:
@@ -264,7 +266,7 @@ ATTACKS = [
     Attack("pickle_reduce", lost=("gkl", "reparameterize")),
     Attack("forged_frame", lost=("gkl",), says=(("gkl", "interfered with the grader's channel"),)),
     Attack("frame_snoop", lost=("gkl",)),
-    Attack("import_reference", lost=("gkl",), says=(("gkl", "no reference.vae: "), ("gkl", "no autograder.rubric: "))),
+    Attack("import_reference", lost=("gkl",), says=(("gkl", "no reference.vae: "), ("gkl", "no autograder.grading.rubric: "))),
     Attack("read_secrets", lost=("gkl",)),
     Attack("symlinks_to_secrets", lay_out=_symlinks_to_secrets, lost=("gkl", "reparameterize", "grads"),
            says=(("gkl", "vae.py"),)),
@@ -312,6 +314,12 @@ ATTACKS = [
     Attack("shadowing_files", lay_out=_shadowing_files),
     Attack("tmp_symlinks"),
 ]
+
+
+def test_every_source_canary_is_text_of_the_file_it_guards():
+    """A canary that matches no file can never fire (one did: it named a docstring that had changed)."""
+    for canary, path in SOURCE_CANARIES.items():
+        assert canary in path.read_text(), (canary, path)
 
 
 def test_the_suite_covers_every_fixture_and_at_least_35_attacks():

@@ -22,24 +22,15 @@ def test_seed002_alpha_bar_has_one_factor_too_many_for_constant_beta():
     assert not torch.allclose(wrong, diffusion.alpha_bars(torch.full((5,), beta)))
 
 
-def test_every_misconception_differs_from_the_reference():
-    gen = torch.Generator().manual_seed(1)
-    mu, sigma, eps = torch.randn(2, 3, generator=gen), 0.5 + torch.rand(2, 3, generator=gen), torch.randn(2, 3, generator=gen)
-    for m in misconceptions.MISCONCEPTIONS["vae.gkl"]:
-        wrong, right = m.wrong(mu, sigma), vae.gkl(mu, sigma)
-        assert wrong.shape != right.shape or not torch.allclose(wrong, right), m.name
-    x0, t, betas = torch.randn(3, 2, generator=gen), torch.tensor([1, 2, 4]), torch.linspace(0.1, 0.3, 5)
-    for m in misconceptions.MISCONCEPTIONS["diffusion.q_sample"]:
-        noise = torch.randn(3, 2, generator=gen)
-        assert not torch.allclose(m.wrong(x0, t, betas, noise), diffusion.q_sample(x0, t, betas, noise)), m.name
-
-
 # --- Every detector, through the grader's own matching (checks._misconception) -----------------------------
 import pytest  # noqa: E402
 
-from autograder.checks import ReferenceSide, _misconception, _verdict, _wrong_answers, expected_value  # noqa: E402
-from autograder.functions import registry  # noqa: E402
-from autograder.rubric import GradedItem, Item, Tolerance  # noqa: E402
+from autograder.grading.mistakes import explain, wrong_answers  # noqa: E402
+from autograder.grading.rubric import GradedItem, Item  # noqa: E402
+from autograder.grading.runner import expected_value  # noqa: E402
+from autograder.grading.sides import ReferenceSide  # noqa: E402
+from autograder.specs.base import Tolerance  # noqa: E402
+from autograder.specs.registry import registry  # noqa: E402
 
 # Cases where a mistake shows; elsewhere it may coincide with the right answer (AB = BA at pixel 33).
 SHOWS_ON = {
@@ -60,16 +51,37 @@ THROUGH_PROBES = [
 
 def _graded(qualname: str, check: str, params: dict) -> tuple[GradedItem, object]:
     spec = registry()[qualname]
-    named = spec.checks.get(check)
-    model = named.params if named else spec.params
-    p = model.model_validate(params)
+    p = spec.checks[check].params.model_validate(params)
     item = Item(id="x", function=qualname, check=check, points=1, cases=[params])
-    g = GradedItem(item=item, number="1", spec=spec, visibility="visible", partial_credit="fraction",
+    g = GradedItem(item=item, number="1", spec=spec, check=spec.checks[check], visibility="visible", partial_credit="fraction",
                    tolerance=Tolerance(), timeout_s=10, cases=[(p, 0)])
-    return g, (named.build if named else spec.build)(p, torch.Generator().manual_seed(3))
+    return g, g.check.build(p, torch.Generator().manual_seed(3))
+
+
+def _verdict(g: GradedItem, got, expected, call):
+    return g.check.judge(got, expected, call, g.comparison)
+
+
+def _misconception(g: GradedItem, got, call):
+    return explain(got, call, g.comparison, lambda: wrong_answers(g.check, call))
 
 
 DIRECT = [(q, m) for q, ms in misconceptions.MISCONCEPTIONS.items() for m in ms if q != "priors.log_vamp_prior"]
+EVERY = [(q, m) for q, ms in misconceptions.MISCONCEPTIONS.items() for m in ms]
+
+
+def _differs(wrong, right) -> bool:
+    if isinstance(right, (tuple, list)):
+        return not isinstance(wrong, (tuple, list)) or len(wrong) != len(right) or any(_differs(w, r) for w, r in zip(wrong, right))
+    return wrong.shape != right.shape or wrong.dtype != right.dtype or not torch.allclose(wrong, right, equal_nan=True)
+
+
+@pytest.mark.parametrize("qualname,known", EVERY, ids=[f"{q}:{m.name}" for q, m in EVERY])
+def test_every_misconception_differs_from_the_reference(qualname, known):
+    """Plain torch, not the grader's comparison: on a case of its function's spec, each known mistake gives another value."""
+    g, call = _graded(qualname, "values", SHOWS_ON.get((qualname, known.name), {}))
+    right = g.check.run(ReferenceSide(), call)
+    assert _differs(g.check.run(ReferenceSide({qualname: known.wrong}), call), right), known.name
 
 
 @pytest.mark.parametrize("qualname,known", DIRECT, ids=[f"{q}:{m.name}" for q, m in DIRECT])
@@ -77,16 +89,16 @@ def test_each_mistake_fails_the_values_check_and_is_recognised_with_its_own_hint
     g, call = _graded(qualname, "values", SHOWS_ON.get((qualname, known.name), {}))
     wrong = known.wrong(*call.args, **call.kwargs)
     assert _verdict(g, wrong, expected_value(g, g.cases[0][0], call), call) is not None, "the mistake passes"
-    assert _misconception(g, wrong, lambda: _wrong_answers(g, call)) == known.hint
+    assert _misconception(g, wrong, call) == known.hint
 
 
 @pytest.mark.parametrize("qualname,check,broken,name,params", THROUGH_PROBES, ids=[f"{c}:{n}" for _, c, _, n, _ in THROUGH_PROBES])
 def test_mistakes_are_recognised_through_probe_checks(qualname, check, broken, name, params):
     known = next(m for m in misconceptions.MISCONCEPTIONS[broken] if m.name == name)
     g, call = _graded(qualname, check, params)
-    got = g.named_check.probe(ReferenceSide({broken: known.wrong}), *call.args, **call.kwargs)
+    got = g.check.run(ReferenceSide({broken: known.wrong}), call)
     assert _verdict(g, got, expected_value(g, g.cases[0][0], call), call) is not None
-    assert _misconception(g, got, lambda: _wrong_answers(g, call)) == known.hint
+    assert _misconception(g, got, call) == known.hint
 
 
 def test_kernel_flipping_mirrors_the_aa_field_through_the_centre():

@@ -1,0 +1,98 @@
+"""Whether a mutant that kept full marks is equivalent to the reference: run both, in this process, on fresh cases.
+
+The cases are those of every shipped rubric grading the same function with the same check
+(`broader`), each on EXTRA_SEEDS fresh seeds: a mutant that only a case the audited rubric
+lacks could expose is a survivor, not an equivalent.
+"""
+from __future__ import annotations
+
+import math
+import signal
+from typing import Any
+
+import torch
+
+from autograder.commands.audit.mutants import Mutant
+from autograder.commands.audit.variants import ROOT
+from autograder.grading import rubric as rubric_mod
+from autograder.grading.mistakes import copies
+from autograder.grading.runner import build_call
+from autograder.grading.sides import ReferenceSide
+
+EXTRA_SEEDS = 24
+
+
+class _Slow(Exception):
+    pass
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.shape == b.shape and a.dtype == b.dtype and torch.allclose(a.double(), b.double(), rtol=1e-9, atol=1e-12,
+                                                                            equal_nan=True)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
+    return type(a) is type(b) and a == b
+
+
+def shipped_items() -> list:
+    """Every item of every rubric in rubrics/."""
+    return [g for path in sorted(rubric_mod.rubric_dir().glob("*.yaml")) for g in rubric_mod.load(path)[1]]
+
+
+def broader(items: list, others: list) -> list:
+    """`items`, each with the cases of the `others` (shipped_items()) grading the same function the same way.
+
+    Equivalence is judged on this wider set, not on the audited rubric's own cases: a mutant
+    that only a case the rubric lacks could expose is a survivor, not an equivalent.
+    """
+    pooled = []
+    for graded in items:
+        cases = list(graded.cases) + [c for g in others if (g.spec.qualname, g.check.name) == (graded.spec.qualname, graded.check.name)
+                                      for c in g.cases]
+        pooled.append(graded.model_copy(update={"cases": cases}))
+    return pooled
+
+
+def equivalent(mutant: Mutant, items: list) -> bool:
+    """No output of the mutated module differs from the reference's on fresh cases of `items` (run here, trusted code)."""
+    import importlib
+    import types
+
+    module_name = mutant.function.split(".")[0]
+    mutated = types.ModuleType(f"reference.{module_name}")
+    mutated.__file__ = str(ROOT / "reference" / f"{module_name}.py")
+    exec(compile(mutant.source, mutated.__file__, "exec"), mutated.__dict__)  # noqa: S102 - our own reference, mutated
+    reference = importlib.import_module(f"reference.{module_name}")
+
+    def side(module: types.ModuleType) -> ReferenceSide:
+        return ReferenceSide({f"{module_name}.{f}": getattr(module, f) for f in dir(module) if callable(getattr(module, f))})
+
+    def run(graded, module, call):
+        try:
+            return "ok", graded.check.run(side(module), copies(call))
+        except _Slow:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a mutant may raise where the reference does not
+            return "raised", type(exc).__name__
+
+    previous = signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(_Slow()))
+    try:
+        for graded in items:
+            for params, _ in graded.cases:
+                for seed in range(10_000, 10_000 + EXTRA_SEEDS):
+                    call = build_call(graded, params, seed)
+                    signal.alarm(5)
+                    try:
+                        ours, theirs = run(graded, reference, call), run(graded, mutated, call)
+                    finally:
+                        signal.alarm(0)
+                    if ours[0] != theirs[0] or not _same(ours[1], theirs[1]):
+                        return False
+    except _Slow:
+        return False
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return True

@@ -1,0 +1,91 @@
+"""The whole audit: calibration, then mutation testing with equivalence judged for survivors, and its report.
+
+Mutation testing grades each mutant of every graded reference function (`mutants.py`) as a
+submission on the items that depend on the function, and calls it killed when some item
+loses points.  A mutant that keeps full marks is run beside the reference on fresh cases
+(`equivalence.py`): if no output differs it is counted as equivalent (listed, for a human
+to confirm), otherwise it is a survivor, reported per item.  The score is killed /
+non-equivalent mutants.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from autograder.commands.audit.calibration import Calibration, calibrate
+from autograder.commands.audit.equivalence import broader, equivalent, shipped_items
+from autograder.commands.audit.mutants import mutants
+from autograder.commands.audit.variants import dependents, grade_variant, reference_submission
+from autograder.grading import rubric as rubric_mod
+
+
+@dataclass(frozen=True)
+class MutantRef:
+    """Which mutant: its function, the line of the change in the reference module, and the change."""
+
+    function: str
+    line: int
+    change: str
+
+
+@dataclass
+class AuditReport:
+    assignment: str
+    total: float = 0.0
+    calibration: Calibration = field(default_factory=Calibration)
+    mutants: int = 0
+    killed: int = 0
+    equivalents: list[MutantRef] = field(default_factory=list)              # for a human to confirm
+    survivors: dict[str, list[MutantRef]] = field(default_factory=dict)     # item id -> survivors
+
+    @property
+    def kill_rate(self) -> float:
+        real = self.mutants - len(self.equivalents)
+        return self.killed / real if real else 1.0
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        calibration = data.pop("calibration")
+        return data | calibration | {"equivalent": len(self.equivalents), "kill_rate": round(self.kill_rate, 4)}
+
+
+def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] | None = None, progress: bool = True,
+          sandbox_user: str | None = None) -> AuditReport:
+    from tqdm import tqdm
+
+    from autograder.grading import engine
+
+    path = rubric_path or rubric_mod.find(assignment)
+    zygote = engine.start(sandbox_user or engine.DEFAULT_SANDBOX_USER)
+    _, items = rubric_mod.load(path)
+    report = AuditReport(assignment, total=sum(g.item.points for g in items))
+    graded_functions = sorted({g.spec.qualname for g in items if g.spec.module != "answers"})
+    if functions:
+        graded_functions = [f for f in graded_functions if f in functions]
+    others = shipped_items()
+    work = Path(tempfile.mkdtemp(prefix="gm-audit-"))
+    try:
+        with zygote:
+            report.calibration = calibrate(zygote, path, items, graded_functions, work)
+            sub = reference_submission(work / "mutant", items)
+            for qualname in graded_functions:
+                module = qualname.split(".")[0]
+                affected = dependents(items, qualname)
+                only = {g.id for g in affected}
+                wider = broader(affected, others)
+                for mutant in tqdm(mutants(qualname), desc=qualname, unit="mutant", disable=not progress, leave=False):
+                    result = grade_variant(zygote, sub, module, mutant.source, path, only)
+                    report.mutants += 1
+                    ref = MutantRef(qualname, mutant.line, mutant.change)
+                    if any(r.score < r.graded.item.points for r in result.results.values()):
+                        report.killed += 1
+                    elif equivalent(mutant, wider):
+                        report.equivalents.append(ref)
+                    else:
+                        for graded in affected:
+                            report.survivors.setdefault(graded.id, []).append(ref)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report

@@ -1,0 +1,17 @@
+"""Grading: rubric + submission -> item results -> results.json, with the student's code in the sandbox.
+
+engine.py     one grading run: fork the zygote first, then load the rubric and run the suite
+rubric.py     the rubric YAML: schema, loading with line numbers, instructor-facing errors
+plugin.py     the pytest plugin that turns rubric items into tests (suite/ holds the one test)
+runner.py     one item: build each case, call the worker, judge, score
+verdicts.py   what the runner finds: a verdict per case, a score per item
+sides.py      where functions come from when a check runs in the grader: the reference
+compare.py    got vs expected, and exactly how they differ
+properties.py judges that accept an output by a law it must satisfy
+mistakes.py   known wrong answers that explain a failing value with a targeted hint
+render.py     the feedback text of one item, with the hidden/visible redaction
+feedback.py   the pieces feedback is made of: snippets, literals, fences, grids
+recording.py  recorded expected values, for a student handout that ships without the reference
+results.py    results.json: models, the conversion of a grading run, the writer
+terminal.py   the score table on a terminal
+"""

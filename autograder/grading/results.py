@@ -1,0 +1,101 @@
+"""results.json as Gradescope reads it: pydantic models, a grading run converted to them, an atomic
+write, and the crash fallback."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from autograder import __version__
+
+if TYPE_CHECKING:
+    from autograder.grading.engine import GradingRun
+
+Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+MAX_OUTPUT = 100_000   # Gradescope cuts output fields here; we cut first so the cut is ours
+INTERNAL_ERROR = "The autograder could not run this test (an internal error). Please contact course staff."
+STAFF_MESSAGE = "The autograder failed while grading your submission. Please contact course staff; this is not your fault."
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= MAX_OUTPUT else text[: MAX_OUTPUT - 20] + "\n[... output cut]"
+
+
+class TestResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    number: str
+    score: float = Field(ge=0)
+    max_score: float = Field(ge=0)
+    status: Literal["passed", "failed"]
+    output: str = ""
+    output_format: Literal["text", "html", "simple_format", "md", "ansi"] = "md"
+    visibility: Visibility = "visible"
+    tags: list[str] = []
+    extra_data: dict[str, Any] = {}
+
+
+class Results(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: float = Field(ge=0)
+    execution_time: float = Field(ge=0)
+    output: str = ""
+    output_format: Literal["text", "html", "simple_format", "md", "ansi"] = "md"
+    test_output_format: Literal["text", "html", "simple_format", "md", "ansi"] = "md"
+    visibility: Visibility = "visible"
+    stdout_visibility: Visibility = "hidden"
+    extra_data: dict[str, Any] = {}
+    tests: list[TestResult] = []
+
+    def write(self, path: str | Path) -> None:
+        """Write atomically (temp file + os.replace) so a reader never sees half a file."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for test in self.tests:
+            test.output = _clean(test.output)
+        self.output = _clean(self.output)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            f.write(self.model_dump_json(indent=2))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+
+
+def crashed(trace: str, seconds: float = 0.0) -> Results:
+    """What a student sees when the grader itself fails: a visible apology and a hidden traceback."""
+    return Results(score=0, execution_time=seconds, output=STAFF_MESSAGE, tests=[
+        TestResult(name="Autograder failed, contact course staff", number="0.1", score=0, max_score=0, status="failed",
+                   output=STAFF_MESSAGE, output_format="text"),
+        TestResult(name="Autograder traceback (instructors only)", number="0.2", score=0, max_score=0, status="failed",
+                   output=trace, output_format="text", visibility="hidden"),
+    ])
+
+
+
+def to_results(report: GradingRun) -> Results:
+    """One test per rubric item (in rubric order), plus an instructors-only entry for tests that crashed in the grader."""
+    tests = []
+    for graded in report.items:
+        result = report.results.get(graded.id)
+        points = graded.item.points
+        score = result.score if result is not None else 0.0
+        tests.append(TestResult(
+            name=graded.title, number=graded.number, score=score, max_score=points,
+            status="passed" if result is not None and result.passed else "failed",
+            output=result.output if result is not None else INTERNAL_ERROR, visibility=graded.visibility,
+            tags=[graded.spec.module, graded.spec.qualname, graded.check.name]))
+    if report.errors:
+        trace = "\n\n".join(f"{item_id}:\n{text}" for item_id, text in report.errors.items())
+        tests.append(TestResult(name="Grader errors (instructors only)", number=str(len(report.items) + 1), score=0,
+                                max_score=0, status="failed", output=trace, output_format="text", visibility="hidden"))
+    output = f"**{report.title}**"
+    if report.notes:
+        output += "\n\nAbout your submission:\n\n" + "\n".join(f"- {n}" for n in report.notes)
+    return Results(score=min(report.score, report.total), execution_time=round(report.seconds, 3), output=output, tests=tests,
+                   extra_data={"assignment": report.assignment, "engine": __version__, "isolation": report.layers})

@@ -1,0 +1,336 @@
+"""Rubric YAML: the pydantic schema, loading with line numbers, and errors an instructor can act on.
+
+A rubric lists graded items.  Each item grades one function with one check on a list of
+cases; points, visibility, tolerance, partial credit, timeout and seeds are per item
+(with rubric-wide defaults).  Validation happens in two passes: the document's shape,
+then each item's check (one of its function's `checks`) and its cases against the
+parameters that check accepts.  A loaded item (`GradedItem`) holds its resolved check.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from autograder.specs.base import CaseParams, Check, Comparison, FunctionSpec, Output, Tolerance
+from autograder.specs.registry import registry
+
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(Strict):
+    visibility: Visibility = "visible"
+    partial_credit: Literal["fraction", "all_or_nothing"] = "fraction"
+    tolerance: Tolerance = Tolerance()
+    timeout_s: float = Field(default=10.0, gt=0, le=300)
+    total_budget_s: float = Field(default=480.0, gt=0, le=3600,
+                                  description="Grading stops after this many seconds (Gradescope's default limit is 600).")
+
+
+class Item(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Stable identifier, unique in the rubric.")
+    name: str | None = Field(default=None, description="Title shown on Gradescope; generated when omitted.")
+    function: str = Field(description="Graded function as module.function, e.g. vae.gkl.")
+    check: str = Field(default="values", pattern=r"^[a-z0-9_]+$",
+                       description="values: match the reference; raises: ValueError on invalid input; or a named check of the function.")
+    output: int | None = Field(default=None, ge=0, description="Grade only this element of a returned tuple.")
+    points: float = Field(ge=0)
+    visibility: Visibility | None = None
+    partial_credit: Literal["fraction", "all_or_nothing"] | None = None
+    tolerance: Tolerance | None = None
+    timeout_s: float | None = Field(default=None, gt=0, le=300)
+    hint: str | None = Field(default=None, description="Replaces the function's generic hint.")
+    cases: list[dict[str, Any]] = Field(min_length=1)
+
+
+class Rubric(Strict):
+    assignment: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    title: str
+    seed: int
+    total_points: float | None = Field(default=None, ge=0, description="If set, must equal the sum of the items' points.")
+    defaults: Defaults = Defaults()
+    items: list[Item] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_ids(cls, items: list[Item]) -> list[Item]:
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                raise ValueError(f"duplicate item id {item.id!r}; give each item its own id")
+            seen.add(item.id)
+        return items
+
+    @model_validator(mode="after")
+    def _total(self) -> Rubric:
+        total = sum(item.points for item in self.items)
+        if self.total_points is not None and abs(total - self.total_points) > 1e-9:
+            raise ValueError(f"total_points={self.total_points!r} but the items add up to {total!r}")
+        return self
+
+    @property
+    def total(self) -> float:
+        return sum(item.points for item in self.items)
+
+
+class GradedItem(BaseModel):
+    """An item with defaults applied and its cases expanded and validated, ready to run."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    item: Item
+    number: str
+    spec: FunctionSpec
+    check: Check
+    visibility: Visibility
+    partial_credit: Literal["fraction", "all_or_nothing"]
+    tolerance: Tolerance
+    timeout_s: float
+    cases: list[tuple[CaseParams, int]]        # (parameters, seed)
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        return self.check.outputs
+
+    @property
+    def comparison(self) -> Comparison:
+        return Comparison(self.tolerance, self.check.outputs, self.item.output)
+
+    @property
+    def title(self) -> str:
+        if self.item.name:
+            return self.item.name
+        part = f" [{self.outputs[self.item.output].name}]" if self.item.output is not None else ""
+        return f"{self.spec.qualname}{part}: {self.check.title}"
+
+
+class RubricError(Exception):
+    """Every problem found in one rubric file, each as 'file:line: key: message'."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        super().__init__("\n".join(f"{path}:{p}" for p in problems))
+        self.path, self.problems = path, problems
+
+
+def case_seed(rubric_seed: int, item_id: str, index: int) -> int:
+    digest = hashlib.sha256(f"{rubric_seed}/{item_id}/{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def _line_map(node: yaml.Node, path: tuple = (), lines: dict | None = None) -> dict[tuple, int]:
+    """(key, index, ...) path -> 1-based line, for every node of a composed YAML document."""
+    lines = {} if lines is None else lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _line_map(value, path + (key.value,), lines)
+            lines[path + (key.value,)] = key.start_mark.line + 1      # a key's own line, not its value's
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            _line_map(value, path + (i,), lines)
+    return lines
+
+
+def _aliases(root: yaml.Node) -> list[str]:
+    """Nodes reached twice, i.e. YAML aliases: refused, since they can recurse or expand exponentially."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            return [f"{node.start_mark.line + 1}: {_key(path)}: anchors and aliases (&name, *name) are not supported "
+                    "in rubrics; write the values out"]
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack += [(value, path + (key.value,)) for key, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(value, path + (i,)) for i, value in enumerate(node.value)]
+    return []
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple = ()) -> list[str]:
+    """Keys given twice in one mapping (YAML silently keeps the last), as 'line: key: message'."""
+    out = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in first:
+                out.append(f"{line}: {_key(path + (key.value,))}: duplicate key (first on line {first[key.value]}); "
+                           "YAML would silently keep only the last one")
+            first.setdefault(key.value, line)
+            out += _duplicate_keys(value, path + (key.value,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            out += _duplicate_keys(value, path + (i,))
+    return out
+
+
+def _where(loc: tuple, lines: dict[tuple, int]) -> str:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return str(lines[loc[:cut]])
+    return "1"
+
+
+def _key(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _problems(exc: ValidationError, lines: dict[tuple, int], prefix: tuple, model: type[BaseModel]) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = prefix + tuple(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            owner = model
+            for part in err["loc"][:-1]:
+                field = owner.model_fields.get(part) if isinstance(part, str) else None
+                ann = getattr(field, "annotation", None) if field else None
+                owner = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), owner)
+            msg = f"unknown key {err['loc'][-1]!r}" + _suggest(str(err["loc"][-1]), list(owner.model_fields))
+            msg += f" (allowed: {', '.join(owner.model_fields)})"
+        elif "input" in err and not isinstance(err["input"], (dict, list)):
+            msg += f" (got {err['input']!r})"
+        out.append(f"{_where(loc, lines)}: {_key(loc)}: {msg}")
+    return out
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> str:
+    """One line 'line: (syntax): message' for any YAML error."""
+    if isinstance(exc, yaml.reader.ReaderError):          # a character YAML refuses (NUL, control characters)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return f"{text[: exc.position].count(chr(10)) + 1}: (syntax): character U+{code:04X} is not allowed in YAML; delete it"
+    mark = getattr(exc, "problem_mark", None)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    return f"{mark.line + 1 if mark else 1}: (syntax): {problem}; check indentation and quoting"
+
+
+def load(path: str | Path) -> tuple[Rubric, list[GradedItem]]:
+    """Parse and validate a rubric file; raises RubricError listing every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RubricError(path, [f"1: (file): not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8"]) from None
+    except OSError as exc:
+        raise RubricError(path, [f"1: (file): cannot read: {exc.strerror}"]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        structural = (_aliases(node) or _duplicate_keys(node)) if node is not None else []
+        if structural:
+            raise RubricError(path, structural)
+        data = yaml.safe_load(text)                # safe: no aliases, so no recursion or expansion
+    except yaml.YAMLError as exc:
+        raise RubricError(path, [_syntax_problem(exc, text)]) from None
+    lines = _line_map(node) if node is not None else {}
+    if not isinstance(data, dict):
+        raise RubricError(path, ["1: (document): a rubric is a mapping with keys assignment, title, seed, items"])
+    try:
+        rubric = Rubric.model_validate(data)
+    except ValidationError as exc:
+        raise RubricError(path, _problems(exc, lines, (), Rubric)) from None
+    graded, problems = _expand(rubric, lines)
+    if problems:
+        raise RubricError(path, problems)
+    return rubric, graded
+
+
+def _expand(rubric: Rubric, lines: dict[tuple, int]) -> tuple[list[GradedItem], list[str]]:
+    specs, graded, problems = registry(), [], []
+    d = rubric.defaults
+    for i, item in enumerate(rubric.items):
+        spec = specs.get(item.function)
+        if spec is None:
+            problems.append(f"{_where(('items', i, 'function'), lines)}: items[{i}].function: unknown function "
+                            f"{item.function!r}" + _suggest(item.function, sorted(specs)))
+            continue
+        check = spec.checks.get(item.check)
+        if check is None:
+            problems.append(f"{_where(('items', i, 'check'), lines)}: items[{i}].check: {item.function} has no check "
+                            f"{item.check!r}" + _suggest(item.check, list(spec.checks)) + f" (known: {', '.join(spec.checks)})")
+            continue
+        if item.output is not None and item.output >= len(check.outputs):
+            problems.append(f"{_where(('items', i, 'output'), lines)}: items[{i}].output: {item.function} returns "
+                            f"{len(check.outputs)} value(s); output must be below {len(check.outputs)}")
+        cases: list[tuple[CaseParams, int]] = []
+        for j, raw in enumerate(item.cases):
+            try:
+                params = check.params.model_validate(raw)
+            except ValidationError as exc:
+                problems += _problems(exc, lines, ("items", i, "cases", j), check.params)
+                continue
+            problem = check.problem(params, spec.invalid)
+            if problem:
+                problems.append(f"{_where(('items', i, 'cases', j), lines)}: items[{i}].cases[{j}].invalid: {problem}")
+                continue
+            if params.invalid is not None and params.invalid not in spec.invalid:
+                problems.append(f"{_where(('items', i, 'cases', j, 'invalid'), lines)}: items[{i}].cases[{j}].invalid: "
+                                f"{item.function} has no invalid variant {params.invalid!r}"
+                                + _suggest(params.invalid, list(spec.invalid)) + f" (known: {', '.join(spec.invalid)})")
+                continue
+            for r in range(params.repeat):
+                index = len(cases)
+                cases.append((params, params.seed + r if params.seed is not None else case_seed(rubric.seed, item.id, index)))
+        graded.append(GradedItem(
+            item=item, number=str(i + 1), spec=spec, check=check, visibility=item.visibility or d.visibility,
+            partial_credit=item.partial_credit or d.partial_credit, tolerance=item.tolerance or d.tolerance,
+            timeout_s=item.timeout_s or d.timeout_s, cases=cases))
+    return graded, problems
+
+
+def rubric_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "rubrics"
+
+
+def find(assignment: str, directory: Path | None = None) -> Path:
+    directory = directory or rubric_dir()
+    path = directory / f"{assignment}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in directory.glob("*.yaml"))
+        raise RubricError(path, [f"1: assignment: no rubric for {assignment!r}" + _suggest(assignment, known)
+                                 + f" (known: {', '.join(known) or 'none'})"])
+    return path
+
+
+def json_schema() -> dict:
+    """The JSON Schema of the rubric format (schemas/rubric.schema.json), for editors and CI.
+
+    On top of the pydantic models: `function` is one of the graded functions, and the cases
+    of an item follow the parameter model of its check of that function.
+    """
+    from pydantic.json_schema import models_json_schema
+
+    specs = registry()
+    models = sorted({check.params for spec in specs.values() for check in spec.checks.values()},
+                    key=lambda m: (m.__module__, m.__name__))
+    keys, schema = models_json_schema([(Rubric, "validation"), *((m, "validation") for m in models)],
+                                      ref_template="#/$defs/{model}", title="gm-autograder rubric")
+    schema |= {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": keys[(Rubric, "validation")]["$ref"]}
+    item = schema["$defs"]["Item"]
+    item["properties"]["function"]["enum"] = sorted(specs)
+    item["allOf"] = [{"if": {"properties": {"function": {"const": name}, "check": {"const": check.name}},
+                             "required": ["function"] + ([] if check.name == "values" else ["check"])},
+                      "then": {"properties": {"cases": {"items": keys[(check.params, "validation")]}}}}
+                     for name, spec in sorted(specs.items()) for check in spec.checks.values()]
+    return schema

@@ -1,0 +1,199 @@
+"""The fork server that makes workers: started before the rubric, the reference or any input exists.
+
+The grader forks the zygote right after importing torch, so a worker (a fork of the
+zygote) starts in milliseconds with torch loaded, yet its memory holds nothing secret.
+The zygote stays root: it forks workers that confine themselves (`worker.become`) and kills
+every process of the sandbox uid on request.  It talks to the grader over a Unix socket
+that also carries the worker's pipe and output file descriptors (SCM_RIGHTS).
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass
+
+from autograder.sandbox import worker
+from autograder.sandbox.cleanup import remove_files_of
+from autograder.sandbox.confine import Limits
+
+_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The unprivileged account workers run as; None fields mean 'stay as the current user'."""
+
+    uid: int | None
+    gid: int | None
+    user: str | None
+
+    @classmethod
+    def resolve(cls, user: str) -> Sandbox:
+        """Root drops to `user` (which must exist); anyone else keeps their own uid (a student's own machine)."""
+        if os.geteuid() != 0:
+            return cls(None, None, None)
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            raise SystemExit(f"sandbox user {user!r} does not exist: run setup.sh (as root) or "
+                             f"`useradd --system --user-group --no-create-home {user}`") from None
+        if entry.pw_uid == 0:
+            raise SystemExit(f"sandbox user {user!r} has uid 0; it must be unprivileged")
+        return cls(entry.pw_uid, entry.pw_gid, user)
+
+
+class Zygote:
+    """Grader-side handle on the fork server."""
+
+    def __init__(self, sandbox: Sandbox, limits: Limits = Limits()):
+        self.sandbox = sandbox
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        if self.pid == 0:   # pragma: no cover - runs in the child
+            ours.close()
+            try:
+                _serve(theirs, sandbox, limits)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.sock = ours
+
+    def _ask(self, request: dict, fds: list[int] = ()) -> dict:
+        socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
+        reply = self.sock.recv(65536)
+        if not reply:
+            raise RuntimeError("the zygote exited")
+        return json.loads(reply)
+
+    def spawn(self, scratch: str, modules: dict[str, str], search_path: list[str],
+              to_worker: int, from_worker: int, output: int) -> int:
+        """Fork a confined worker, at home in `scratch`, that reads requests on `to_worker` and answers on `from_worker`."""
+        request = {"op": "spawn", "scratch": scratch, "modules": modules, "search_path": search_path}
+        return self._ask(request, [to_worker, from_worker, output])["pid"]
+
+    def kill_all(self) -> None:
+        """Kill every process of the sandbox user (or, unprivileged, every worker's session) and reap."""
+        self._ask({"op": "kill_all"})
+
+    def clean_up(self) -> list[str]:
+        """After a submission: kill every sandbox process, then delete its files in the shared temp dirs."""
+        self.kill_all()
+        return remove_files_of(self.sandbox.uid) if self.sandbox.uid is not None else []
+
+    def close(self) -> None:
+        try:
+            self.kill_all()
+        except (OSError, RuntimeError):
+            pass
+        self.sock.close()
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve(sock: socket.socket, sandbox: Sandbox, limits: Limits) -> None:  # pragma: no cover - child
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)     # die with the grader
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)            # orphans of workers come back to us
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    workers: list[int] = []
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 65536, 3)
+        except OSError:
+            msg, fds = b"", []
+        if not msg:
+            _kill_all(sandbox, workers)
+            return
+        request = json.loads(msg)
+        if request["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                sock.close()
+                worker.become(request, fds, sandbox.uid, sandbox.gid, limits)
+            workers.append(pid)
+            reply = {"pid": pid}
+        else:
+            _kill_all(sandbox, workers)
+            workers.clear()
+            reply = {}
+        for fd in fds:
+            os.close(fd)
+        _reap()
+        sock.send(json.dumps(reply).encode())
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _uid_processes(uid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def _kill_all(sandbox: Sandbox, workers: list[int]) -> None:  # pragma: no cover - child
+    """kill(-1, SIGKILL) as the sandbox uid, repeated until none is left (beats fork bombs and daemons)."""
+    if sandbox.uid is None:
+        for pid in workers:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap()
+        return
+    for _ in range(50):
+        helper = os.fork()
+        if helper == 0:
+            try:
+                os.setgroups([])
+                os.setgid(sandbox.gid)
+                os.setuid(sandbox.uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(helper, 0)
+        _reap()
+        alive = [p for p in _uid_processes(sandbox.uid) if _state(p) != "Z"]
+        if not alive:
+            break
+        time.sleep(0.01)
+    _reap()
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "?"

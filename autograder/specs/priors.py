@@ -1,0 +1,70 @@
+"""Inputs for priors.py: diagonal Gaussian mixtures, a grader-supplied VampPrior encoder, far-away z."""
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from pydantic import Field
+
+from autograder.sandbox import probes
+from autograder.specs.base import Call, CaseParams, Check, FunctionSpec, Probe, normal, uniform
+from reference import priors
+
+_MIX = "log sum_c w_c N(z; mu_c, diag sigma_c^2) with torch.logsumexp over components (log of a mean, not a mean of logs)."
+
+
+class Mixture(CaseParams):
+    batch: list[int] = [6]
+    K: int = Field(default=2, ge=1, description="Latent dimension.")
+    C: int = Field(default=3, ge=1, description="Components (or data points, or pseudo-inputs).")
+    weights: bool = Field(default=False, description="Pass explicit mixture weights (log_mog_prior).")
+    far: float = Field(default=0.0, ge=0, description="Shift z this far from the components; 40 underflows a naive exp.")
+    invalid: Literal["sigma_zero", "weights_not_normalised", "shape_mismatch"] | None = None
+
+
+def _mixture(p: Mixture, gen: torch.Generator, weights: bool | None = None) -> Call:
+    z = p.far + normal(gen, *p.batch, p.K)
+    means, sigmas = normal(gen, p.C, p.K), uniform(gen, 0.3, 1.5, p.C, p.K)
+    w = uniform(gen, 0.1, 1.0, p.C)
+    args = (z, means, sigmas, w / w.sum()) if (p.weights if weights is None else weights) else (z, means, sigmas)
+    return Call(args)
+
+
+def _mixture_bad(kind: str, three: bool = False):
+    def build(p: Mixture, gen: torch.Generator) -> Call:
+        z, means, sigmas, w = _mixture(p, gen, weights=True).args
+        if kind == "sigma_zero":
+            sigmas = sigmas.clone()
+            sigmas[0, 0] = 0.0
+        elif kind == "shape_mismatch":
+            means = torch.cat([means, means], -1)
+        else:
+            w = 2 * w
+        return Call((z, means, sigmas) if three else (z, means, sigmas, w))
+    return build
+
+
+class Vamp(CaseParams):
+    batch: list[int] = [6]
+    K: int = Field(default=2, ge=1, description="Latent dimension.")
+    pseudo_inputs: int = Field(default=4, ge=1)
+    D: int = Field(default=3, ge=1, description="Input dimension of the pseudo-inputs.")
+    far: float = Field(default=0.0, ge=0)
+
+
+def _vamp(p: Vamp, gen: torch.Generator) -> Call:
+    return Call((p.far + normal(gen, *p.batch, p.K), normal(gen, p.pseudo_inputs, p.D),
+                 normal(gen, p.D, p.K), normal(gen, p.K), 0.5 * normal(gen, p.D, p.K), normal(gen, p.K)))
+
+
+SPECS = (
+    FunctionSpec("priors.log_mog_prior", priors.log_mog_prior, Mixture, _mixture,
+                 {k: _mixture_bad(k) for k in ("sigma_zero", "weights_not_normalised", "shape_mismatch")},
+                 hint=_MIX + " Default weights are uniform, 1/C."),
+    FunctionSpec("priors.log_vamp_prior", priors.log_vamp_prior, Vamp, _vamp,
+                 hint="(mu, sigma) = encoder(pseudo_inputs), each (K, k); then the uniform mixture of N(mu_k, diag sigma_k^2). " + _MIX,
+                 checks={"values": Check("values with the grader's encoder", Vamp, _vamp, run=Probe(probes.vamp_prior))}),
+    FunctionSpec("priors.log_aggregated_posterior", priors.log_aggregated_posterior, Mixture, lambda p, gen: Call(_mixture(p, gen, False).args[:3]),
+                 {k: _mixture_bad(k, three=True) for k in ("sigma_zero", "shape_mismatch")},
+                 hint="q(z) = (1/N) sum_n N(z; mus[n], diag sigmas[n]^2). " + _MIX),
+)
