@@ -5,7 +5,8 @@ rubric.py     the rubric YAML: schema, loading with line numbers, instructor-fac
 plugin.py     the pytest plugin that turns rubric items into tests (suite/ holds the one test)
 runner.py     one item: build each case, call the worker, judge, score
 verdicts.py   what the runner finds: a verdict per case, a score per item
-sides.py      where functions come from when a check runs in the grader: the reference
+sides.py      where a check's functions come from: the reference, or the student's, called over the wire
+probes.py     checks that combine several of the student's functions, run in the grader
 compare.py    got vs expected, and exactly how they differ
 properties.py judges that accept an output by a law it must satisfy
 mistakes.py   known wrong answers that explain a failing value with a targeted hint

@@ -2,7 +2,7 @@
 
 The comparison never trusts the returned object: it is rebuilt from raw bytes by the
 wire format, so it is a plain tensor, a number, a tuple/list, or a description of
-something that could not cross ({"_bad": ...}).
+something that could not cross ({"_bad": category, "name": type name}).
 """
 from __future__ import annotations
 
@@ -28,9 +28,17 @@ class Mismatch:
     public: bool = False
 
 
+def describe_bad(value: dict) -> str:
+    """What a worker returned that could not cross the wire as a plain value, from its category and type name
+    (identifier characters only; shown as code, since the student chose it)."""
+    name = f"`{value.get('name', '?')}`"
+    return {"device": f"a tensor on device {name}", "layout": f"a {name} tensor", "subclass": f"a torch.Tensor subclass ({name})",
+            }.get(value.get("_bad"), f"an object of type {name}")
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, dict) and "_bad" in value:
-        return str(value["_bad"])
+        return describe_bad(value)
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
     if isinstance(value, (tuple, list)):
@@ -111,14 +119,3 @@ def compare(got: Any, expected: Any, tol: Tolerance, outputs: tuple[Output, ...]
 def compare_value(got: Any, expected: Any, call: Call, comparison: Comparison) -> Mismatch | None:
     """The `values` judge: `compare` under the item's comparison."""
     return compare(got, expected, comparison.tolerance, comparison.outputs, comparison.only)
-
-
-def mutated(before: list[Any], after: list[Any]) -> list[int]:
-    """Indices of tensor arguments whose contents differ after the call (the contract forbids it)."""
-    changed = []
-    for i, (b, a) in enumerate(zip(before, after)):
-        if isinstance(b, torch.Tensor):
-            if not isinstance(a, torch.Tensor) or a.shape != b.shape or a.dtype != b.dtype or not torch.equal(
-                    torch.nan_to_num(a), torch.nan_to_num(b)):
-                changed.append(i)
-    return changed

@@ -8,7 +8,7 @@ scratch directory, and runs the grading suite under pytest with the grading plug
 from __future__ import annotations
 
 import os
-import shutil
+import secrets
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -79,7 +79,8 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
     from autograder.grading import rubric as rubric_mod
     from autograder.grading.plugin import GradingPlugin
     from autograder.grading.recording import RecordedValues
-    from autograder.grading.runner import ReferenceValues
+    from autograder.grading.runner import ReferenceValues, modules_used
+    from autograder.sandbox.cleanup import remove_tree
     from autograder.sandbox.client import WorkerClient
     from autograder.submission.intake import hand_over, prepare
 
@@ -91,22 +92,26 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
         items = [i for i in items if i.id in only]
     recording = Path(rubric_path).with_suffix(".recorded")
     values = RecordedValues(recording) if recording.exists() else ReferenceValues()
-    names = {i.spec.module for i in items}
+    names = modules_used(items)
     base = Path(tempfile.mkdtemp(prefix=f"gm-grade-{os.getpid()}-"))   # the pid: whose scratch it is
     os.chmod(base, 0o711)                      # the sandbox user may traverse, not list
+    deadline = begin + rubric.defaults.total_budget_s
     notes: list[str] = []
 
-    def open_client(phase: str) -> WorkerClient:
-        work = base / phase
-        if work.exists():
-            shutil.rmtree(work)
+    def open_client(phase_items: list) -> WorkerClient:
+        """A worker's client on a fresh copy, in a folder whose name says nothing (not even the phase),
+        with the phase's modules imported before any call."""
+        work = base / secrets.token_hex(4)
         sub = prepare(submission, work, names)
         if not notes:
             notes.extend(sub.notes or [])
         hand_over(work, zygote.sandbox.uid, zygote.sandbox.gid)
-        return WorkerClient(zygote, str(work), sub.modules, sub.search_path)
+        client = WorkerClient(zygote, str(work), sub.modules, sub.search_path, deadline=deadline,
+                              import_timeout_s=max(g.timeout_s for g in phase_items))
+        client.prepare(modules_used(phase_items))
+        return client
 
-    plugin = GradingPlugin(items, open_client, deadline=begin + rubric.defaults.total_budget_s, values=values)
+    plugin = GradingPlugin(items, open_client, deadline=deadline, values=values)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     args = [str(SUITE / "test_rubric.py"), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE)]
     args += ["-q", "--tb=no", "-p", "no:warnings"] if pytest_output else ["-p", "no:terminal"]
@@ -115,7 +120,10 @@ def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_on
     finally:
         plugin.close()
         zygote.clean_up()
-        shutil.rmtree(base, ignore_errors=True)
+        try:
+            remove_tree(base)
+        except OSError:
+            pass
     layers = {"grader": _grader_layers(rubric_path, plugin.layers), **plugin.layers}
     return GradingRun(rubric.assignment, rubric.title, items, plugin.results, plugin.errors, notes, layers,
                   time.monotonic() - begin)

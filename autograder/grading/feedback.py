@@ -1,6 +1,6 @@
 """The pieces feedback is made of: Python literals and snippets that reproduce a call, case
-descriptions without secrets, fenced text, and a boolean field drawn as a grid.
-(`render.py` decides which pieces a test shows.)
+descriptions without secrets, and a boolean field drawn as a grid.  (`render.py` decides
+which pieces a test shows; `autograder/safe_text.py` fences the student's own text.)
 """
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from autograder.safe_text import fence
+from autograder.sandbox.callables import callable_name
 from autograder.specs.base import Call, FunctionSpec, Tolerance
 
 MAX_SNIPPET_ELEMENTS = 400
@@ -38,8 +40,9 @@ def _size(value: Any) -> int:
 
 def snippet(spec: FunctionSpec, call: Call, expected: Any, tol: Tolerance | None, raises: bool) -> str:
     """A copy-pasteable script that calls the student's function on this case and checks it (that it raises ValueError)."""
-    if _size(call.args) + _size(call.kwargs) + _size(expected) > MAX_SNIPPET_ELEMENTS:
-        return ""
+    if _size(call.args) + _size(call.kwargs) + _size(expected) > MAX_SNIPPET_ELEMENTS or any(
+            callable_name(v) for v in (*call.args, *call.kwargs.values())):
+        return ""                                       # too large to paste, or an input (an encoder) with no literal
     names = spec.arg_names
     lines = ["import torch", f"from {spec.module} import {spec.function}", ""]
     lines += [f"{names[i]} = {literal(v)}" for i, v in enumerate(call.args)]
@@ -59,13 +62,6 @@ def describe_case(params: Any) -> str:
     secret = {name for name, f in type(params).model_fields.items() if (f.json_schema_extra or {}).get("secret")}
     shown = {k: v for k, v in params.model_dump(exclude_defaults=True).items() if k not in ("seed", "repeat", *secret)}
     return ", ".join(f"{k}={v!r}" for k, v in shown.items()) or "default parameters"
-
-
-def fence(text: str, limit: int = 3000) -> str:
-    text = text.replace("```", "'''")
-    if len(text) > limit:
-        text = text[:limit] + "\n[... cut]"
-    return "```\n" + text.rstrip() + "\n```"
 
 
 def grid(got: torch.Tensor, expected: torch.Tensor) -> str:

@@ -21,10 +21,10 @@ from autograder.sandbox.client import WorkerClient
 
 
 class GradingPlugin:
-    def __init__(self, items: list[GradedItem], open_client: Callable[[str], WorkerClient], deadline: float = math.inf,
-                 values: ReferenceValues = ReferenceValues()):
+    def __init__(self, items: list[GradedItem], open_client: Callable[[list[GradedItem]], WorkerClient],
+                 deadline: float = math.inf, values: ReferenceValues = ReferenceValues()):
         self.items, self.values = items, values
-        self.open_client = open_client            # phase name -> a client of a worker on a fresh copy
+        self.open_client = open_client            # a phase's items -> a client of a worker on a fresh copy
         self.deadline = deadline                  # time.monotonic() after which no call starts or runs
         self.results: dict[str, ItemResult] = {}
         self.errors: dict[str, str] = {}
@@ -57,10 +57,10 @@ class GradingPlugin:
 
     # -- grading -------------------------------------------------------------------------------
     def run(self, graded: GradedItem) -> ItemResult:
-        phase = "visible" if graded.visibility == "visible" else "hidden"
+        phase = _phase(graded)
         if phase != self._phase:
             self.close()
-            self._client, self._phase = self.open_client(phase), phase
+            self._client, self._phase = self.open_client([g for g in self.items if _phase(g) == phase]), phase
         result = run_item(graded, self._client, self.deadline, self.values)
         if self._client.layers:
             self.layers[phase] = self._client.layers
@@ -71,3 +71,7 @@ class GradingPlugin:
         if self._client is not None:
             self._client.stop()
             self._client = None
+
+
+def _phase(graded: GradedItem) -> str:
+    return "visible" if graded.visibility == "visible" else "hidden"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from autograder.grading import feedback
 from autograder.grading.verdicts import CaseResult, ItemResult
+from autograder.safe_text import fence
 from autograder.specs.base import Direct
 
 MAX_CASES_SHOWN = 3
@@ -83,4 +84,4 @@ def _reproduce(result: ItemResult, failures: list[tuple[int, CaseResult]]) -> li
 
 def _printed(result: ItemResult) -> list[str]:
     stdout = "".join(c.outcome.stdout for c in result.cases if c.outcome)
-    return ["Your code printed:\n\n" + feedback.fence(stdout, 2000)] if stdout.strip() else []
+    return ["Your code printed:\n\n" + fence(stdout, 2000)] if stdout.strip() else []

@@ -1,7 +1,14 @@
-"""results.json as Gradescope reads it: pydantic models, a grading run converted to them, an atomic
-write, and the crash fallback."""
+"""results.json as Gradescope reads it: pydantic models, a grading run converted to them, a write that
+cannot fail, and the crash fallback.
+
+Writing cleans every string (valid UTF-8, no NUL, outputs cut at MAX_OUTPUT) and replaces the
+file atomically; if the results cannot be serialised all the same, a last-resort file still
+records the score and every test's points.
+"""
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -10,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from autograder import __version__
+from autograder.safe_text import clean
 
 if TYPE_CHECKING:
     from autograder.grading.engine import GradingRun
@@ -18,11 +26,21 @@ Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
 MAX_OUTPUT = 100_000   # Gradescope cuts output fields here; we cut first so the cut is ours
 INTERNAL_ERROR = "The autograder could not run this test (an internal error). Please contact course staff."
 STAFF_MESSAGE = "The autograder failed while grading your submission. Please contact course staff; this is not your fault."
+LAST_RESORT = "Your submission was graded, but its feedback could not be written out; the scores stand. Course staff can regrade it for the feedback."
 
 
-def _clean(text: str) -> str:
-    text = text.replace("\x00", "")
-    return text if len(text) <= MAX_OUTPUT else text[: MAX_OUTPUT - 20] + "\n[... output cut]"
+def _cleaned(value: Any) -> Any:
+    """Every string of a JSON tree valid UTF-8, NUL-free and at most MAX_OUTPUT characters."""
+    if isinstance(value, str):
+        text = clean(value)
+        return text if len(text) <= MAX_OUTPUT else text[: MAX_OUTPUT - 20] + "\n[... output cut]"
+    if isinstance(value, dict):
+        return {_cleaned(str(k)): _cleaned(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 class TestResult(BaseModel):
@@ -54,17 +72,32 @@ class Results(BaseModel):
     tests: list[TestResult] = []
 
     def write(self, path: str | Path) -> None:
-        """Write atomically (temp file + os.replace) so a reader never sees half a file."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for test in self.tests:
-            test.output = _clean(test.output)
-        self.output = _clean(self.output)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            f.write(self.model_dump_json(indent=2))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        """Write atomically (temp file + os.replace) so a reader never sees half a file, whatever the results hold."""
+        try:
+            text = json.dumps(_cleaned(self.model_dump(mode="python")), indent=2, ensure_ascii=False, allow_nan=False)
+        except Exception:  # noqa: BLE001 - the last resort: what was graded, without the words
+            text = self.last_resort()
+        _replace(Path(path), text)
+
+    def last_resort(self) -> str:
+        """The score and each test's points, names and numbers only in ASCII: JSON that cannot fail to serialise."""
+        def number(value: Any) -> float:
+            return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
+
+        tests = [{"name": str(t.name).encode("ascii", "replace").decode()[:200], "number": str(t.number)[:20],
+                  "score": number(t.score), "max_score": number(t.max_score), "status": t.status if t.status in ("passed", "failed") else "failed"}
+                 for t in self.tests]
+        return json.dumps({"score": number(self.score), "execution_time": number(self.execution_time), "output": LAST_RESORT,
+                           "tests": tests}, indent=2)
+
+
+def _replace(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
 
 
 def crashed(trace: str, seconds: float = 0.0) -> Results:

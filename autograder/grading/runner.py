@@ -17,14 +17,17 @@ from typing import Any, Callable
 
 import torch
 
-from autograder.grading import feedback, mistakes
-from autograder.grading.compare import Mismatch, mutated
+from autograder.grading import mistakes
+from autograder.grading.compare import Mismatch, describe_bad
+from autograder.grading.probes import ProbeError
 from autograder.grading.render import render
 from autograder.grading.rubric import GradedItem
-from autograder.grading.sides import ReferenceSide
+from autograder.grading.sides import ReferenceSide, StudentFailed, StudentSide
 from autograder.grading.verdicts import MODULE_LEVEL, CaseResult, ItemResult
-from autograder.sandbox.client import CallOutcome, WorkerClient
+from autograder.safe_text import fence
+from autograder.sandbox.client import DISK_LIMIT, CallOutcome, WorkerClient
 from autograder.specs.base import Call
+from autograder.specs.registry import registry
 
 OUT_OF_TIME = "not run: grading stopped when its time budget ran out (the code before it was too slow)"
 
@@ -42,6 +45,11 @@ class ReferenceValues:
         return mistakes.wrong_answers(graded.check, call)
 
 
+def modules_used(items: list[GradedItem]) -> set[str]:
+    """The student modules the items' checks call (a probe may call functions besides its item's)."""
+    return {q.split(".")[0] for g in items for q in g.check.run.uses(build_call(g, *g.cases[0]))}
+
+
 def build_call(graded: GradedItem, params: Any, seed: int) -> Call:
     """The inputs of one case, drawn from its seed."""
     return graded.check.build(params, torch.Generator().manual_seed(seed))
@@ -57,26 +65,35 @@ def expected_value(graded: GradedItem, params: Any, call: Call) -> Any:
     return check.run(ReferenceSide(), mistakes.copies(call))
 
 
-def _module_message(outcome: CallOutcome, qualname: str) -> str:
+def _module_message(outcome: CallOutcome, qualname: str, disk_mib: int) -> str:
+    """A module-level problem in the grader's own words: what it knows from its facts, never text from the worker."""
     module, function = qualname.split(".")
-    if module == "answers":
-        return {"missing_module": "`answers.yaml` was not found in your submission.",
-                "missing_function": f"{outcome.message}: add it to `answers.yaml`.",
-                "syntax_error": f"{outcome.message}.", "import_error": f"{outcome.message}."}.get(outcome.kind, outcome.message)
+    file = "`answers.yaml`" if module == "answers" else f"`{module}.py`"
+    if module == "answers" and outcome.kind == "missing_function":
+        return f"answers.yaml has no key {outcome.message}: add it to `answers.yaml`."
     return {
-        "missing_module": f"`{module}.py` was not found in your submission; it must define `{function}`.",
-        "missing_function": f"`{module}.py` does not define a function `{function}` (check the spelling and that it is at top level).",
-        "syntax_error": f"`{module}.py` has a syntax error: {outcome.message}.",
-        "import_error": f"importing `{module}.py` failed: {outcome.message}.",
+        "missing_module": f"{file} was not found in your submission" + ("." if module == "answers" else f"; it must define `{function}`."),
+        "missing_function": f"{file} does not define a function `{function}` (check the spelling and that it is at top level).",
         "not_implemented": f"`{qualname}` is not implemented yet (it raises NotImplementedError).",
+        "syntax_error": f"{file} is not valid YAML." if module == "answers" else f"{file} has a syntax error.",
+        "import_error": f"reading {file} failed." if module == "answers" else f"importing {file} raised an exception.",
+        "import_timeout": f"importing {file} did not finish within {outcome.message} s (code at module level runs on import: "
+                          "move slow work into functions).",
+        "import_crashed": f"the process importing {file} died (os._exit, a crash, or too much memory).",
+        "import_protocol": f"importing {file} interfered with the grader's channel.",
+        "import_disk": f"importing {file} wrote more than {disk_mib} MiB of files.",
     }[outcome.kind]
 
 
-def _outcome_failure(graded: GradedItem, outcome: CallOutcome, timeout_s: float, raised: str = "raised an exception") -> CaseResult | None:
-    """The verdict where the call gave no value to judge: a timeout, a crash, a bad channel, an error (None if it returned).
+def _outcome_failure(graded: GradedItem, outcome: CallOutcome, timeout_s: float, qualname: str,
+                     raised: str = "raised an exception") -> CaseResult | None:
+    """The verdict where the call (of `qualname`) gave no value to judge: a timeout, a crash, a bad channel, a disk
+    overrun, an error (None if it returned).  `raised` is the summary of an exception the check did not ask for.
 
-    `raised` is the summary of an exception the check did not ask for.
+    Summaries are the grader's own words; what the student's code wrote (an exception, a traceback) goes into
+    the fenced `block`, which only a visible test shows.
     """
+    disk_mib = DISK_LIMIT >> 20
     if outcome.status == "timeout":
         return CaseResult(False, f"timed out (each call may take at most {graded.timeout_s:g} s)" if timeout_s >= graded.timeout_s
                           else "timed out when the grading time budget ran out", public=True)
@@ -84,54 +101,78 @@ def _outcome_failure(graded: GradedItem, outcome: CallOutcome, timeout_s: float,
         return CaseResult(False, "the process running your code died during the call (os._exit, a crash, or too much memory)",
                           public=True)
     if outcome.status == "protocol":
-        return CaseResult(False, "your code interfered with the grader's channel; the result could not be read")
+        return CaseResult(False, "your code interfered with the grader's channel; the result could not be read", public=True)
+    if outcome.status == "disk":
+        return CaseResult(False, f"your code wrote more than {disk_mib} MiB of files (in its folder and the temporary folders); "
+                                 "the call was stopped and the files deleted", public=True)
     if outcome.status == "error" and outcome.kind in MODULE_LEVEL:
-        trace = outcome.traceback and outcome.kind == "import_error"
-        return CaseResult(False, _module_message(outcome, graded.spec.qualname), block=feedback.fence(outcome.traceback) if trace else "")
+        text = outcome.traceback or (outcome.message if outcome.kind in ("syntax_error", "import_error") else "")
+        return CaseResult(False, _module_message(outcome, qualname, disk_mib),
+                          block=fence(text, tail=True) if text else "")
     if outcome.status == "error":
-        return CaseResult(False, raised, block=f"raised {outcome.message}\n\n" + feedback.fence(outcome.traceback))
+        return CaseResult(False, raised, block=fence(outcome.traceback or outcome.message, tail=True))
     return None
 
 
-def _raises_verdict(graded: GradedItem, outcome: CallOutcome, timeout_s: float) -> CaseResult:
+def _raises_verdict(graded: GradedItem, outcome: CallOutcome, timeout_s: float, qualname: str) -> CaseResult:
     """A raises check passes on ValueError; a value, another exception, a timeout or a crash fails it."""
-    if outcome.status == "error" and "ValueError" in outcome.exception_types:
+    if outcome.status == "error" and outcome.kind == "exception" and outcome.value_error:
         return CaseResult(True)
     if outcome.status == "ok":
         return CaseResult(False, "returned a value instead of raising ValueError on invalid input")
-    return _outcome_failure(graded, outcome, timeout_s, raised="raised an exception other than ValueError")
+    return _outcome_failure(graded, outcome, timeout_s, qualname, raised="raised an exception other than ValueError")
 
 
-def _value_verdict(graded: GradedItem, call: Call, expected: Any, outcome: CallOutcome,
+def _value_verdict(graded: GradedItem, call: Call, expected: Any, got: Any,
                    wrong_answers: Callable[[], list[tuple[str, Any]]]) -> CaseResult:
-    """A returned value: a plain value, the inputs unchanged, and the check's judge satisfied."""
-    if isinstance(outcome.result, dict) and "_bad" in outcome.result:
-        return CaseResult(False, f"returned {outcome.result['_bad']}, expected torch.Tensor output")
-    changed = mutated(list(call.args) + list(call.kwargs.values()), list(outcome.args_after) + list(outcome.kwargs_after.values()))
-    if changed:
-        names = graded.spec.arg_names
-        args = ", ".join(f"`{names[i] if i < len(call.args) else list(call.kwargs)[i - len(call.args)]}`" for i in changed)
-        return CaseResult(False, f"modified its input {args} in place; functions must not change their arguments "
-                                 "(use out-of-place operations)", public=True)
-    mismatch: Mismatch | None = graded.check.judge(outcome.result, expected, call, graded.comparison)
+    """A returned value, judged by the check (by default: compared with the expected value)."""
+    mismatch: Mismatch | None = graded.check.judge(got, expected, call, graded.comparison)
     if mismatch is None:
         return CaseResult(True)
-    return CaseResult(False, mismatch.summary, detail=mismatch.detail, block=_shown(graded, outcome.result, expected),
-                      public=mismatch.public, misconception=mistakes.explain(outcome.result, call, graded.comparison, wrong_answers))
+    return CaseResult(False, mismatch.summary, detail=mismatch.detail, block=_shown(graded, got, expected),
+                      public=mismatch.public, misconception=mistakes.explain(got, call, graded.comparison, wrong_answers))
 
 
-def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallOutcome, timeout_s: float,
+def _student_run(graded: GradedItem, call: Call, client: WorkerClient,
+                 timeout_s: float) -> tuple[CallOutcome, str, CaseResult | None]:
+    """Run the item's check on the student's side (each function it calls is a call into the worker).
+
+    (the outcome, the function it concerns, a verdict already reached): the outcome of the failing call, or an
+    "ok" outcome with the check's value; a verdict for an input modified in place, a value that cannot be
+    graded, or one a probe cannot use.
+    """
+    specs = registry()
+    side = StudentSide(client, time.monotonic() + timeout_s, lambda q: specs[q].arg_names if q in specs else [])
+    try:
+        value = graded.check.run(side, call)
+    except StudentFailed as failed:
+        outcome = failed.outcome
+        outcome.stdout = side.stdout
+        who = "" if failed.qualname == graded.spec.qualname else f"`{failed.qualname.split('.')[1]}` "
+        if failed.changed:
+            args = ", ".join(f"`{name}`" for name in failed.changed)
+            return outcome, failed.qualname, CaseResult(False, f"{who}modified its input {args} in place; functions must not "
+                                                               "change their arguments (use out-of-place operations)", public=True)
+        if outcome.status == "ok":
+            return outcome, failed.qualname, CaseResult(False, f"{who}returned {describe_bad(outcome.result)}, "
+                                                               "expected torch.Tensor output")
+        return outcome, failed.qualname, None
+    except ProbeError as exc:
+        return (CallOutcome("ok", stdout=side.stdout), graded.spec.qualname,
+                CaseResult(False, "returned a value the check cannot use", detail=str(exc)))
+    return CallOutcome("ok", result=value, stdout=side.stdout), graded.spec.qualname, None
+
+
+def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallOutcome, timeout_s: float, qualname: str,
                    wrong_answers: Callable[[], list[tuple[str, Any]]]) -> CaseResult:
-    """The verdict on one call; `timeout_s` is the limit it ran under (below the item's when the run's budget ran out).
-
-    `wrong_answers` is called only when a value is wrong, to look for a known mistake that explains it.
+    """The verdict on one case's outcome (of a call of `qualname`); `timeout_s` is the limit it ran under (below the
+    item's when the run's budget ran out).  `wrong_answers` is called only when a value is wrong, to look for a
+    known mistake that explains it.
     """
     if graded.check.raises:
-        verdict = _raises_verdict(graded, outcome, timeout_s)
-    else:
-        verdict = _outcome_failure(graded, outcome, timeout_s) or _value_verdict(graded, call, expected, outcome, wrong_answers)
-    verdict.call, verdict.expected, verdict.outcome = call, expected, outcome
-    return verdict
+        return _raises_verdict(graded, outcome, timeout_s, qualname)
+    return (_outcome_failure(graded, outcome, timeout_s, qualname)
+            or _value_verdict(graded, call, expected, outcome.result, wrong_answers))
 
 
 def _shown(graded: GradedItem, got: Any, expected: Any) -> str:
@@ -145,7 +186,7 @@ def _shown(graded: GradedItem, got: Any, expected: Any) -> str:
 def run_item(graded: GradedItem, client: WorkerClient, deadline: float = math.inf,
              values: ReferenceValues = ReferenceValues()) -> ItemResult:
     """Grade one item; no call runs past `deadline` (time.monotonic()), the run's total time budget."""
-    item, spec = graded.item, graded.spec
+    item = graded.item
     cases: list[CaseResult] = []
     for index, (params, seed) in enumerate(graded.cases):
         remaining = deadline - time.monotonic()
@@ -155,9 +196,12 @@ def run_item(graded: GradedItem, client: WorkerClient, deadline: float = math.in
         call = build_call(graded, params, seed)
         expected = values.expected(graded, index, params, call)
         timeout = min(graded.timeout_s, remaining)
-        outcome = client.call(spec.module, spec.function, call.args, call.kwargs, timeout, probe=graded.check.run.probe)
-        wrong = functools.partial(values.wrong_answers, graded, index, call)
-        cases.append(_judge_outcome(graded, call, expected, outcome, timeout, wrong))
+        outcome, qualname, verdict = _student_run(graded, call, client, timeout)
+        if verdict is None:
+            wrong = functools.partial(values.wrong_answers, graded, index, call)
+            verdict = _judge_outcome(graded, call, expected, outcome, timeout, qualname, wrong)
+        verdict.call, verdict.expected, verdict.outcome = call, expected, outcome
+        cases.append(verdict)
         if cases[-1].module_level:
             break                       # every other case would fail the same way
     passed = sum(c.passed for c in cases)

@@ -1,13 +1,19 @@
-"""The grader's `side` for checks: the reference functions, some possibly replaced by known wrong answers.
+"""Where a check's functions come from (`specs.base.Side`): the reference, or the student's code in the worker.
 
-A check's `run(side, call)` takes its functions from a side (`specs.base.Side`).  In the
-worker the side is the student's code; in the grader it is a `ReferenceSide`, which also
-records which functions were used, in order.
+A check's `run(side, call)` always runs in the grader.  With a `ReferenceSide` its functions
+are the reference's (some possibly replaced by known wrong answers), and the side records
+which were used, in order.  With a `StudentSide` each function is a call into the worker,
+under the case's deadline: its result comes back over the wire as a plain value, and a call
+that gives none (an error, a timeout, a crash, an input modified in place, a value that
+cannot be graded) raises `StudentFailed` with what the grader observed.
 """
 from __future__ import annotations
 
 import importlib
+import time
 from typing import Any, Callable
+
+from autograder.sandbox.client import CallOutcome, WorkerClient
 
 
 class ReferenceSide:
@@ -23,3 +29,47 @@ class ReferenceSide:
 
     def answer(self, key: str) -> Any:
         raise LookupError("answers have no reference implementation; the rubric holds the key")
+
+
+class StudentFailed(Exception):
+    """A call into the student's code gave no value to use: `outcome` says why, for the function `qualname`;
+    `changed` names the inputs it modified in place."""
+
+    def __init__(self, outcome: CallOutcome, qualname: str, changed: list[str] = ()):
+        super().__init__(qualname)
+        self.outcome, self.qualname, self.changed = outcome, qualname, list(changed)
+
+
+class StudentSide:
+    """The student's functions, called from the grader; `arg_names(qualname)` names their positional arguments."""
+
+    def __init__(self, client: WorkerClient, deadline: float, arg_names: Callable[[str], list[str]]):
+        self.client, self.deadline, self.arg_names = client, deadline, arg_names
+        self.outcomes: list[CallOutcome] = []
+
+    def function(self, qualname: str) -> Callable[..., Any]:
+        module, name = qualname.split(".")
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            outcome = self.client.call(module, name, args, kwargs, max(self.deadline - time.monotonic(), 0.0))
+            self.outcomes.append(outcome)
+            if outcome.changed:
+                names = self.arg_names(qualname)
+                labels = [names[i] if i < len(names) else f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
+                raise StudentFailed(outcome, qualname, [labels[i] for i in outcome.changed])
+            if outcome.status != "ok" or (isinstance(outcome.result, dict) and "_bad" in outcome.result):
+                raise StudentFailed(outcome, qualname)
+            return outcome.result
+        return call
+
+    def answer(self, key: str) -> Any:
+        found = self.client.answers()
+        if isinstance(found, CallOutcome):
+            raise StudentFailed(found, "answers.choice")
+        if key not in found:
+            raise StudentFailed(CallOutcome("error", kind="missing_function", message=key), "answers.choice")
+        return found[key]
+
+    @property
+    def stdout(self) -> str:
+        return "".join(o.stdout for o in self.outcomes)

@@ -8,7 +8,9 @@ from autograder.grading.rubric import GradedItem
 from autograder.sandbox.client import CallOutcome
 from autograder.specs.base import Call
 
-MODULE_LEVEL = ("missing_module", "missing_function", "syntax_error", "import_error", "not_implemented")
+# The module or function cannot be used at all (grader facts, or what an import showed): every case fails alike.
+MODULE_LEVEL = ("missing_module", "missing_function", "not_implemented", "syntax_error", "import_error", "import_timeout",
+                "import_crashed", "import_protocol", "import_disk")
 
 
 @dataclass

@@ -1,37 +1,68 @@
-"""The grader's client of a worker: one call at a time, each under a deadline enforced from outside.
+"""The grader's client of a worker: facts about the submission's modules, then calls under deadlines.
 
-`WorkerClient.call` sends a request, waits with select() until the deadline, and turns
-whatever happened into a `CallOutcome`: a result, an error the worker reported, a
-timeout, a crash, or a protocol violation.  After a timeout, crash or bad frame it kills
-every sandbox process and starts a fresh worker on the next call.
+A worker imports each module the grader needs before any input exists in it (`prepare`,
+and again in every fresh worker before its first call of that module).  What an import
+showed is kept as a *fact*: the module's functions and stubs, answers.yaml's mapping, or
+why it failed.  Whether a module is missing, a function absent or a stub is therefore the
+grader's own knowledge, established before any hidden input existed in the worker.
+
+`call` then sends one request and turns whatever happened into a `CallOutcome`:
+- every request carries a fresh nonce; a reply with another id, or any frame that fails to
+  decode, or bytes waiting in the pipe before a request (written by nobody's request), is not
+  this call's reply: the worker is ended and the call tried once more on a fresh one, and a
+  second such reply ends this call only, as `protocol`;
+- every read and write is non-blocking and bounded by the call's deadline;
+- the inputs lie in the arena, memory shared with the worker: after the call the grader
+  compares it with what it wrote, and lists the inputs the call changed;
+- while it waits, and after each call, it measures what the sandbox user has written (its
+  folder beyond the submission's own files, and its files in the shared temp dirs); past
+  `disk_limit` the worker is ended, the extra files deleted, and the call ends as `disk`.
+After a timeout, crash, bad frame or disk overrun every sandbox process is killed, and the
+next call starts a fresh worker.
 """
 from __future__ import annotations
 
 import fcntl
+import math
+import mmap
 import os
+import secrets
 import select
 import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.sandbox import wire
+from autograder.sandbox import cleanup, wire
 from autograder.sandbox.zygote import Zygote
 
 HELLO_TIMEOUT_S = 30.0
 STDOUT_CAP = 8000
+POLL_S = 0.05
+ARENA_BYTES = wire.MAX_PAYLOAD_BYTES
+DISK_LIMIT = 64 << 20
+BAD_RETURNS = ("device", "layout", "subclass", "object")
 
 
 @dataclass
 class CallOutcome:
-    status: str                     # ok | error | timeout | crashed | protocol
+    """What one call (or import) came to, as the grader observed it.
+
+    status:  ok | error | timeout | crashed | protocol | disk
+    kind:    for errors: missing_module, missing_function, not_implemented (grader facts), syntax_error or
+             import_error (the worker's import reply), import_timeout, import_crashed, import_protocol,
+             import_disk (grader observations of an import), exception or bad_return (the worker's call reply)
+    message, traceback: text the worker sent (student-controlled: for visible tests only, fenced)
+    changed: for ok: the inputs the call modified in place (positions among the positional, then keyword, arguments)
+    """
+
+    status: str
     result: Any = None
-    args_after: list = field(default_factory=list)
-    kwargs_after: dict = field(default_factory=dict)
-    kind: str = ""                  # for status == error: one of wire.ERROR_KINDS
-    message: str = ""               # student-controlled text: show for visible tests only
+    changed: list[int] = field(default_factory=list)
+    kind: str = ""
+    message: str = ""
     traceback: str = ""
-    exception_types: tuple[str, ...] = ()   # class names along the raised exception's MRO
+    value_error: bool = False
     stdout: str = ""
 
 
@@ -39,34 +70,63 @@ class _Timeout(Exception):
     pass
 
 
-class WorkerClient:
-    """Calls into the worker of one copy of a submission (at `scratch`); restarts it as needed."""
+class _DiskFull(Exception):
+    pass
 
-    def __init__(self, zygote: Zygote, scratch: str, modules: dict[str, str], search_path: list[str]):
+
+class _Mismatch(Exception):
+    """A frame that is not the reply to this request (another id, undecodable, or unasked for)."""
+
+
+class WorkerClient:
+    """Calls into the worker of one copy of a submission (at `scratch`); restarts it as needed.
+
+    `import_timeout_s` bounds each import; `deadline` (time.monotonic()) is the run's budget, past which
+    nothing waits.
+    """
+
+    def __init__(self, zygote: Zygote, scratch: str, modules: dict[str, str], search_path: list[str], *,
+                 import_timeout_s: float = 10.0, deadline: float = math.inf, disk_limit: int = DISK_LIMIT):
         self.zygote, self.scratch = zygote, scratch
         self.modules, self.search_path = modules, search_path
+        self.import_timeout_s, self.deadline, self.disk_limit = import_timeout_s, deadline, disk_limit
         self.layers: dict | None = None
+        self.facts: dict[str, dict | CallOutcome] = {}        # module -> its import reply, or why it cannot be used
+        self._imported: set[str] = set()                       # modules imported in the current worker
+        self._import_stdout: dict[str, str] = {}
         self._pipes: tuple[int, int] | None = None
         self._out: int | None = None
-        self.failed_imports: dict[str, CallOutcome] = {}
-        self.imported: set[str] = set()
+        self._arena: mmap.mmap | None = None
+        self._keep = {rel for rel, _ in cleanup.walk_files(scratch)}   # the submission's own files
+        self._base_bytes = cleanup.disk_bytes(scratch)
 
     # -- lifecycle -------------------------------------------------------------------------
     def _start(self) -> None:
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
+        for fd in (to_w, from_r):
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         out = tempfile.TemporaryFile(dir=os.path.dirname(self.scratch))
         self._out = os.dup(out.fileno())
         fcntl.fcntl(self._out, fcntl.F_SETFL, fcntl.fcntl(self._out, fcntl.F_GETFL) | os.O_APPEND)   # see _stdout
         out.close()
+        arena = os.memfd_create("gm-arena", os.MFD_CLOEXEC)
+        os.ftruncate(arena, ARENA_BYTES)
+        self._arena = mmap.mmap(arena, ARENA_BYTES, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        ident = secrets.token_hex(8)
         try:
-            self.zygote.spawn(self.scratch, self.modules, self.search_path, to_r, from_w, self._out)
+            self.zygote.spawn(self.scratch, self.modules, self.search_path, to_r, from_w, self._out, arena, ARENA_BYTES, ident)
         finally:
-            os.close(to_r)
-            os.close(from_w)
+            for fd in (to_r, from_w, arena):
+                os.close(fd)
         self._pipes = (from_r, to_w)
-        hello = self._read_frame(time.monotonic() + HELLO_TIMEOUT_S)
-        if not isinstance(hello, dict) or not isinstance(hello.get("layers"), dict):
+        self._imported = set()
+        try:
+            hello = self._read_frame(time.monotonic() + HELLO_TIMEOUT_S)
+        except (_Timeout, _Mismatch, EOFError, OSError):
+            hello = None
+        if not isinstance(hello, dict) or hello.get("id") != ident or not isinstance(hello.get("layers"), dict):
+            self.stop()
             raise RuntimeError("the worker did not start")
         self.layers = hello["layers"]
 
@@ -80,6 +140,9 @@ class WorkerClient:
         if self._out is not None:
             os.close(self._out)
             self._out = None
+        if self._arena is not None:
+            self._arena.close()
+            self._arena = None
 
     def __enter__(self) -> WorkerClient:
         return self
@@ -87,14 +150,26 @@ class WorkerClient:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- frames ----------------------------------------------------------------------------
+    # -- I/O, bounded ------------------------------------------------------------------------
+    def _wait(self, fd: int, write: bool, deadline: float) -> None:
+        """Until `fd` is ready; _Timeout at the deadline, _DiskFull when the sandbox user has written too much."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Timeout
+            ready = select.select([], [fd], [], min(remaining, POLL_S)) if write else select.select([fd], [], [], min(remaining, POLL_S))
+            if ready[1 if write else 0]:
+                return
+            self._check_disk()
+
     def _read(self, n: int, deadline: float) -> bytes:
         fd, chunks = self._pipes[0], []
         while n:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise _Timeout
-            chunk = os.read(fd, min(n, 1 << 20))
+            self._wait(fd, False, deadline)
+            try:
+                chunk = os.read(fd, min(n, 1 << 20))
+            except BlockingIOError:
+                continue
             if not chunk:
                 raise EOFError
             chunks.append(chunk)
@@ -102,15 +177,25 @@ class WorkerClient:
         return b"".join(chunks)
 
     def _read_frame(self, deadline: float) -> Any:
-        return wire.read_frame(lambda n: self._read(n, deadline))
+        try:
+            return wire.read_frame(lambda n: self._read(n, deadline))
+        except (_Timeout, _DiskFull, EOFError, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with a frame, it is not a reply
+            raise _Mismatch from exc
 
     def _write(self, data: bytes, deadline: float) -> None:
         fd, view = self._pipes[1], memoryview(data)
         while view:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
-                raise _Timeout
-            view = view[os.write(fd, view[: 1 << 16]):]
+            self._wait(fd, True, deadline)
+            try:
+                view = view[os.write(fd, view[: 1 << 16]):]
+            except BlockingIOError:
+                continue
+
+    def _stale(self) -> bool:
+        """Bytes in the reply pipe before any request: something the worker wrote that nobody asked for."""
+        return bool(select.select([self._pipes[0]], [], [], 0)[0])
 
     def _stdout(self) -> str:
         if self._out is None:
@@ -121,65 +206,166 @@ class WorkerClient:
         os.ftruncate(self._out, 0)            # each call starts an empty file (the worker appends), so RLIMIT_FSIZE is per call
         return ("[...]\n" if start > 0 else "") + data.decode("utf-8", "replace").replace("\x00", "")
 
-    # -- calls -----------------------------------------------------------------------------
-    def call(self, module: str, function: str, args: tuple, kwargs: dict, timeout_s: float, probe: str | None = None) -> CallOutcome:
-        """Call `module.function(*args, **kwargs)` in the worker, or the named probe (`probes.py`) with those arguments."""
-        if module in self.failed_imports:
-            return self.failed_imports[module]
-        request = {"module": module, "function": function, "probe": probe, "args": list(args), "kwargs": kwargs}
-        outcome = self._call(request, time.monotonic() + timeout_s)
-        if outcome.status == "error" and outcome.kind in ("missing_module", "syntax_error", "import_error"):
-            self.failed_imports[module] = outcome
-        elif outcome.status == "timeout" and module not in self.imported and self._import_hangs(module, timeout_s):
-            outcome = CallOutcome("error", kind="import_error", stdout=outcome.stdout,
-                                  message=f"importing {module}.py did not finish within {timeout_s:g} s (code at module "
-                                          "level runs on import: move slow work into functions)")
-            self.failed_imports[module] = outcome
-        elif outcome.status in ("ok", "error"):
-            self.imported.add(module)
-        return outcome
-
-    def _import_hangs(self, module: str, timeout_s: float) -> bool:
-        """After a first call timed out: does importing the module alone time out too (on a fresh worker)?"""
-        outcome = self._call({"module": module, "import_only": True}, time.monotonic() + timeout_s)
-        if outcome.status == "ok":
-            self.imported.add(module)
-        elif outcome.status == "error":
-            self.failed_imports[module] = outcome
-        return outcome.status == "timeout"
-
-    def _call(self, request: dict, deadline: float) -> CallOutcome:
+    def _written(self) -> int:
+        """Bytes the sandbox user has written: its folder beyond the submission's files, and its shared temp files."""
         try:
+            used = cleanup.disk_bytes(self.scratch) - self._base_bytes
+            if self.zygote.sandbox.uid is not None:
+                used += cleanup.shared_temp_bytes(self.zygote.sandbox.uid)
+        except cleanup.Unmeasurable:
+            return math.inf
+        return used
+
+    def _check_disk(self) -> None:
+        if self._written() > self.disk_limit:
+            raise _DiskFull
+
+    # -- one exchange ------------------------------------------------------------------------
+    def _exchange(self, body: dict, blobs: list[bytes], deadline: float) -> tuple[dict | None, CallOutcome | None, list]:
+        """Send one request (its tensors in the arena) and read its reply: (reply, None, where the inputs were put),
+        or (None, the failure) for a timeout, a crash or a disk overrun; _Mismatch for a reply that is not this one's."""
+        if self._stale():
+            self._failed("protocol")
+            raise _Mismatch
+        ident = body["dict"]["id"]
+        try:
+            frame, placed = wire.frame(body, blobs, memoryview(self._arena))
+            self._write(frame, deadline)
+            reply = self._read_frame(deadline)
+            self._check_disk()
+        except _Timeout:
+            return None, self._failed("timeout"), []
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            return None, self._failed("crashed"), []
+        except _DiskFull:
+            stdout = self._stdout()
+            self.stop()
+            cleanup.remove_added(self.scratch, self._keep)
+            if self.zygote.sandbox.uid is not None:
+                cleanup.remove_files_of(self.zygote.sandbox.uid)
+            return None, CallOutcome("disk", stdout=stdout), []
+        except _Mismatch:
+            self._failed("protocol")
+            raise
+        if not isinstance(reply, dict) or reply.get("id") != ident or reply.get("status") not in ("ok", "error"):
+            self._failed("protocol")
+            raise _Mismatch
+        return reply, None, placed
+
+    def _failed(self, status: str) -> CallOutcome:
+        stdout = self._stdout()
+        self.stop()
+        return CallOutcome(status, stdout=stdout)
+
+    # -- imports -------------------------------------------------------------------------------
+    def prepare(self, modules: set[str]) -> None:
+        """Import `modules` (those the phase grades) before any call: what each showed becomes a fact."""
+        for module in sorted(modules):
+            self._ensure(module)
+
+    def _ensure(self, module: str) -> dict | CallOutcome:
+        """The module's fact, importing it into the current worker first if need be (starting one if none runs)."""
+        fact = self.facts.get(module)
+        if isinstance(fact, CallOutcome):
+            return fact
+        if module not in self.modules:
+            self.facts[module] = CallOutcome("error", kind="missing_module")
+            return self.facts[module]
+        if self._pipes is not None and module in self._imported:
+            return fact
+        for attempt in range(2):
+            if time.monotonic() >= self.deadline:
+                return CallOutcome("timeout")                   # the run's budget is spent: no fact about the module
             if self._pipes is None:
                 self._start()
-            self._write(wire.pack(request), deadline)
-            reply = self._read_frame(deadline)
-        except _Timeout:
-            stdout = self._stdout()
-            self.stop()
-            return CallOutcome("timeout", stdout=stdout)
-        except (EOFError, BrokenPipeError, ConnectionResetError):
-            stdout = self._stdout()
-            self.stop()
-            return CallOutcome("crashed", stdout=stdout)
-        except wire.WireError:
-            stdout = self._stdout()
-            self.stop()
-            return CallOutcome("protocol", stdout=stdout)
-        return self._interpret(reply)
-
-    def _interpret(self, reply: Any) -> CallOutcome:
+            body = {"dict": {"op": "import", "id": secrets.token_hex(8), "module": module}}
+            budget_first = time.monotonic() + self.import_timeout_s > self.deadline
+            try:
+                reply, failure, _ = self._exchange(body, [], min(time.monotonic() + self.import_timeout_s, self.deadline))
+            except _Mismatch:
+                failure = CallOutcome("protocol") if attempt else None
+                if failure is None:
+                    continue
+            if failure is not None and failure.status == "timeout" and budget_first:
+                return failure
+            if failure is not None:
+                self.facts[module] = CallOutcome("error", kind=f"import_{failure.status}", message=f"{self.import_timeout_s:g}",
+                                                 stdout=failure.stdout)
+                return self.facts[module]
+            break
         stdout = self._stdout()
-        if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
-            self.stop()
-            return CallOutcome("protocol", stdout=stdout)
         if reply["status"] == "error":
-            kind = reply.get("kind") if reply.get("kind") in wire.ERROR_KINDS else "exception"
-            text = lambda key: str(reply.get(key) or "")[:wire.MAX_TEXT]  # noqa: E731
-            types = reply.get("types") if isinstance(reply.get("types"), list) else []
-            return CallOutcome("error", kind=kind, message=text("message"), traceback=text("traceback"),
-                               exception_types=tuple(str(t)[:100] for t in types[:20]), stdout=stdout)
-        args_after = reply.get("inputs_after")
-        kwargs_after = reply.get("kwargs_after")
-        return CallOutcome("ok", result=reply.get("result"), args_after=args_after if isinstance(args_after, list) else [],
-                           kwargs_after=kwargs_after if isinstance(kwargs_after, dict) else {}, stdout=stdout)
+            kind = reply.get("kind") if reply.get("kind") in wire.IMPORT_ERRORS else "import_error"
+            self.facts[module] = CallOutcome("error", kind=kind, message=_text(reply.get("message")),
+                                             traceback=_text(reply.get("traceback")), stdout=stdout)
+            return self.facts[module]
+        self._imported.add(module)
+        self._import_stdout[module] = self._import_stdout.get(module, "") + stdout
+        if fact is None:
+            self.facts[module] = {"functions": set(_names(reply.get("functions"))), "stubs": set(_names(reply.get("stubs"))),
+                                  "answers": reply.get("answers") if isinstance(reply.get("answers"), dict) else {}}
+        return self.facts[module]
+
+    def answers(self) -> dict | CallOutcome:
+        """The mapping answers.yaml holds (as parsed in a worker), or why it cannot be read."""
+        fact = self._ensure("answers")
+        return fact if isinstance(fact, CallOutcome) else fact["answers"]
+
+    # -- calls ---------------------------------------------------------------------------------
+    def call(self, module: str, function: str, args: tuple, kwargs: dict, timeout_s: float) -> CallOutcome:
+        """Call `module.function(*args, **kwargs)` in the worker, at most `timeout_s` seconds (and within the budget)."""
+        deadline = min(time.monotonic() + timeout_s, self.deadline)
+        for attempt in range(2):
+            fact = self._ensure(module)
+            if isinstance(fact, CallOutcome):
+                return fact
+            if function not in fact["functions"]:
+                return CallOutcome("error", kind="missing_function")
+            if function in fact["stubs"]:
+                return CallOutcome("error", kind="not_implemented")
+            blobs: list[bytes] = []
+            spans, encoded_args = [], []
+            for value in args:
+                start = len(blobs)
+                encoded_args.append(wire.encode(value, blobs))
+                spans.append((start, len(blobs)))
+            encoded_kwargs = {}
+            for key, value in kwargs.items():
+                start = len(blobs)
+                encoded_kwargs[key] = wire.encode(value, blobs)
+                spans.append((start, len(blobs)))
+            body = {"dict": {"op": "call", "id": secrets.token_hex(8), "module": module, "function": function,
+                             "args": {"list": encoded_args}, "kwargs": {"dict": encoded_kwargs}}}
+            try:
+                reply, failure, placed = self._exchange(body, blobs, deadline)
+            except _Mismatch:
+                if attempt:
+                    return CallOutcome("protocol", stdout=self._import_stdout.pop(module, ""))
+                continue                                   # not this call's reply: once more, on a fresh worker
+            stdout = self._import_stdout.pop(module, "")
+            if failure is not None:
+                failure.stdout = stdout + failure.stdout
+                return failure
+            return self._outcome(reply, spans, placed, stdout + self._stdout())
+        raise AssertionError("unreachable")
+
+    def _outcome(self, reply: dict, spans: list[tuple[int, int]], placed: list, stdout: str) -> CallOutcome:
+        if reply["status"] == "error":
+            kind = reply.get("kind") if reply.get("kind") in wire.CALL_ERRORS else "exception"
+            return CallOutcome("error", kind=kind, message=_text(reply.get("message")), traceback=_text(reply.get("traceback")),
+                               value_error=reply.get("value_error") is True, stdout=stdout)
+        arena = self._arena
+        changed = [i for i, (start, end) in enumerate(spans)
+                   if any(arena[off: off + len(blob)] != blob for off, blob in placed[start:end])]
+        result = reply.get("result")
+        if isinstance(result, dict) and "_bad" in result and (result.get("_bad") not in BAD_RETURNS or not isinstance(result.get("name"), str)):
+            result = {"_bad": "object", "name": "?"}
+        return CallOutcome("ok", result=result, changed=changed, stdout=stdout)
+
+
+def _text(value: Any) -> str:
+    return value[: wire.MAX_TEXT] if isinstance(value, str) else ""
+
+
+def _names(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -123,19 +123,24 @@ def _add_path_rule(libc: ctypes.CDLL, ruleset: int, path: str, access: int, hand
         os.close(fd)
 
 
-# The seccomp deny-list (THREATS.md): network and raw sockets, other processes' memory,
-# io_uring (which bypasses seccomp), namespaces and mounts, kernel keyrings, BPF, perf.
-DENIED_SOCKET_FAMILIES = {"AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17}
+# The seccomp filter (THREATS.md): every socket family but AF_UNIX (so TCP, UDP/DNS, raw packets, netlink,
+# vsock, ...), other processes' memory, io_uring (which bypasses seccomp), namespaces and mounts, System V
+# and POSIX IPC (objects that would outlive the worker and reach the next submission of the same uid),
+# kernel keyrings, BPF, perf.
+ALLOWED_SOCKET_FAMILY = 1          # AF_UNIX
 DENIED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter",
                    "io_uring_register", "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree",
                    "move_mount", "fsopen", "fsmount", "bpf", "keyctl", "add_key", "request_key", "perf_event_open",
-                   "userfaultfd", "kexec_load", "init_module", "finit_module", "delete_module", "personality")
+                   "userfaultfd", "kexec_load", "init_module", "finit_module", "delete_module", "personality",
+                   "msgget", "msgsnd", "msgrcv", "msgctl", "shmget", "shmat", "shmdt", "shmctl", "semget", "semop",
+                   "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+                   "mq_getsetattr")
 # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
 CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 
 
 def apply_seccomp() -> bool:
-    """Load the deny-list: each denied call fails with EPERM (clone3 with ENOSYS, so libc falls back to clone).
+    """Load the filter: each denied call fails with EPERM (clone3 with ENOSYS, so libc falls back to clone).
 
     Needs no_new_privs (or CAP_SYS_ADMIN); False where libseccomp or the kernel support is missing.
     """
@@ -145,9 +150,8 @@ def apply_seccomp() -> bool:
     try:
         rules = sc.SyscallFilter(sc.ALLOW)
         deny = sc.ERRNO(errno.EPERM)
-        for family in DENIED_SOCKET_FAMILIES.values():
-            rules.add_rule(deny, "socket", sc.Arg(0, sc.EQ, family))
-            rules.add_rule(deny, "socketpair", sc.Arg(0, sc.EQ, family))
+        for call in ("socket", "socketpair"):
+            rules.add_rule(deny, call, sc.Arg(0, sc.NE, ALLOWED_SOCKET_FAMILY))
         for name in DENIED_SYSCALLS:
             rules.add_rule(deny, name)
         for bit in CLONE_NAMESPACE_FLAGS:

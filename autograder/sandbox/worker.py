@@ -1,17 +1,28 @@
 """The worker: the only process that runs student code.
 
 It is forked from the zygote, confines itself (`become`, with `confine.py`), then serves
-call requests on a pipe until the grader closes it.  It imports student modules by file path, calls the
-requested function (or a probe, `probes.py`, that calls several) and sends back the
-result and the inputs as they are after the call, in the wire format.  answers.yaml is
-parsed here too, never in the grader.  Nothing it sends is trusted: the grader checks it all.
+requests on a pipe until the grader closes it.  There are two requests, and every reply
+carries the id of the request it answers:
+
+- import: load one student module (answers.yaml is parsed as data, never in the grader)
+  before any input exists in this process; the reply lists the module's top-level
+  callables and which of them are stubs (a body that only raises NotImplementedError),
+  or, for answers.yaml, its mapping as plain data;
+- call: run one function on inputs that are views of the arena (memory the grader shares,
+  so it sees for itself what a call did to its inputs); the reply holds the result.
+
+Nothing it sends is trusted: the grader checks it all, and decides from its own facts what
+a hidden test may show.
 """
 from __future__ import annotations
 
+import ast
+import ctypes
 import fcntl
-import functools
 import importlib.util
+import mmap
 import os
+import re
 import signal
 import sys
 import traceback
@@ -22,29 +33,31 @@ from typing import Any, NoReturn
 import torch
 import yaml
 
-from autograder.sandbox import probes, wire
+from autograder.sandbox import wire
 from autograder.sandbox.capture import CappedOutput
 from autograder.sandbox.confine import Layers, Limits, confine
 from autograder.sandbox.wire import MAX_TEXT
 
+MAX_NAMES = 1000
+
 
 class Failure(Exception):
-    """A request that failed; `kind` is one of wire.ERROR_KINDS."""
+    """A request that failed; `kind` is one of wire.IMPORT_ERRORS or wire.CALL_ERRORS."""
 
     def __init__(self, kind: str, message: str, trace: str = "", raised: BaseException | None = None):
         super().__init__(message)
         self.kind, self.message, self.trace = kind, message, trace
-        self.types = [c.__name__ for c in type(raised).__mro__] if raised is not None else []
+        self.value_error = isinstance(raised, ValueError)
 
     def reply(self) -> dict:
         return {"status": "error", "kind": self.kind, "message": self.message[:MAX_TEXT],
-                "traceback": self.trace[-MAX_TEXT:], "types": self.types}
+                "traceback": self.trace[-MAX_TEXT:], "value_error": self.value_error}
 
 
 class Worker:
     def __init__(self, modules: dict[str, str], root: str):
         self.modules, self.root = modules, root
-        self.loaded: dict[str, ModuleType | Failure] = {}
+        self.loaded: dict[str, ModuleType] = {}
 
     def student_trace(self, exc: BaseException) -> str:
         """The traceback trimmed to frames in the student's own files, paths relative to the submission."""
@@ -53,82 +66,89 @@ class Worker:
             f.filename = os.path.relpath(f.filename, self.root)
         return "".join(traceback.format_list(frames)) + _describe(exc)
 
-    def module(self, name: str) -> ModuleType:
-        if name not in self.loaded:
-            self.loaded[name] = self._import(name)
-        found = self.loaded[name]
-        if isinstance(found, Failure):
-            raise found
-        return found
-
-    def _import(self, name: str) -> ModuleType | Failure:
+    # -- import ----------------------------------------------------------------------------------
+    def import_module(self, name: str) -> dict:
         path = self.modules.get(name)
         if path is None:
-            return Failure("missing_module", f"{name}.py was not found in the submission")
+            raise Failure("import_error", f"{name} is not part of the submission")
         if name == "answers":
-            return self._answers(path)
+            return {"status": "ok", "answers": self._answers(path)}
+        module = self.loaded.get(name) or self._import(name, path)
+        self.loaded[name] = module
+        functions = [n for n, v in vars(module).items() if callable(v) and not n.startswith("__")][:MAX_NAMES]
+        return {"status": "ok", "functions": [n[:100] for n in functions], "stubs": _stubs(module, path)}
+
+    def _import(self, name: str, path: str) -> ModuleType:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
+        rel = os.path.relpath(path, self.root)
         try:
             spec.loader.exec_module(module)
         except SyntaxError as exc:
             sys.modules.pop(name, None)
-            return Failure("syntax_error", f"{exc.msg} ({os.path.relpath(path, self.root)}, line {exc.lineno})")
+            raise Failure("syntax_error", f"{exc.msg} ({rel}, line {exc.lineno})") from None
         except (ValueError, UnicodeDecodeError) as exc:   # NUL bytes, undecodable source
             sys.modules.pop(name, None)
-            return Failure("syntax_error", f"{os.path.relpath(path, self.root)} cannot be compiled: {_text(exc)}")
+            raise Failure("syntax_error", f"{rel} cannot be compiled: {_text(exc)}") from None
         except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
             sys.modules.pop(name, None)
-            return Failure("import_error", f"importing {name}.py raised {_describe(exc)}", self.student_trace(exc))
+            raise Failure("import_error", f"importing {rel} raised {_describe(exc)}", self.student_trace(exc)) from None
         return module
 
-    def _answers(self, path: str) -> ModuleType | Failure:
-        """answers.yaml as a module whose `values` is the parsed mapping (safe_load: data only)."""
+    def _answers(self, path: str) -> dict:
+        """answers.yaml as a mapping of plain values (safe_load: data only)."""
         rel = os.path.relpath(path, self.root)
         try:
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:
                 values = yaml.safe_load(f)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            return Failure("syntax_error", f"{rel} is not valid YAML: {_text(exc)}")
+            raise Failure("syntax_error", f"{rel} is not valid YAML: {_text(exc)}") from None
         except BaseException as exc:  # noqa: BLE001
-            return Failure("import_error", f"reading {rel} failed: {_describe(exc)}")
+            raise Failure("import_error", f"reading {rel} failed: {_describe(exc)}") from None
         if not isinstance(values, dict):
-            return Failure("syntax_error", f"{rel} must be a mapping of question keys to answers, like `q4_1: b`")
-        module = ModuleType("answers")
-        module.values = values
-        return module
+            raise Failure("syntax_error", f"{rel} must be a mapping of question keys to answers, like `q4_1: b`")
+        return {str(k)[:100]: _data(v) for k, v in list(values.items())[:MAX_NAMES]}
 
-    def function(self, qualname: str):
-        """The student's function `module.name`; a Failure if the module or function is missing or broken."""
-        module_name, name = qualname.split(".", 1)
-        fn = getattr(self.module(module_name), name, None)
-        if not callable(fn):
-            raise Failure("missing_function", f"{module_name}.py defines no function {name}")
-        return fn
-
-    def answer(self, key: str) -> Any:
-        values = self.module("answers").values
-        if key not in values:
-            raise Failure("missing_function", f"answers.yaml has no key {key}")
-        return values[key]
-
+    # -- call ------------------------------------------------------------------------------------
     def call(self, request: dict) -> dict:
-        if request.get("import_only"):
-            self.module(request["module"])
-            return {"status": "ok", "result": None, "inputs_after": [], "kwargs_after": {}}
+        name = request["module"]
+        module = self.loaded.get(name) or self._import(name, self.modules[name])
+        self.loaded[name] = module
+        fn = getattr(module, request["function"])
         args, kwargs = request["args"], request["kwargs"]
-        probe = probes.PROBES.get(request.get("probe") or "")
-        fn = functools.partial(probe, self) if probe else self.function(f"{request['module']}.{request['function']}")
         try:
             result = fn(*args, **kwargs)
-        except Failure:
-            raise
-        except NotImplementedError as exc:
-            raise Failure("not_implemented", "raised NotImplementedError", self.student_trace(exc)) from None
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - whatever student code raises is its own exception
             raise Failure("exception", _describe(exc), self.student_trace(exc), raised=exc) from None
-        return {"status": "ok", "result": _plain(result), "inputs_after": list(args), "kwargs_after": kwargs}
+        return {"status": "ok", "result": _plain(result)}
+
+    def handle(self, request: dict) -> dict:
+        if request.get("op") == "import":
+            return self.import_module(request["module"])
+        return self.call(request)
+
+
+def _stubs(module: ModuleType, path: str) -> list[str]:
+    """Top-level functions whose whole body (after the docstring) is `raise NotImplementedError...`."""
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read())
+    except Exception:  # noqa: BLE001 - it imported, so this is rare; no stubs then
+        return []
+    out = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant) \
+            else node.body
+        raised = body[0].exc if len(body) == 1 and isinstance(body[0], ast.Raise) else None
+        target = raised.func if isinstance(raised, ast.Call) else raised
+        first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        code = getattr(getattr(module, node.name, None), "__code__", None)
+        if isinstance(target, ast.Name) and target.id == "NotImplementedError" and getattr(code, "co_firstlineno", None) == first_line:
+            out.append(node.name)
+    return out[:MAX_NAMES]
 
 
 def _text(exc: BaseException) -> str:
@@ -144,41 +164,57 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
+def type_name(value: Any) -> str:
+    """A type's name reduced to identifier characters (it is student-controlled text)."""
+    return re.sub(r"[^A-Za-z0-9_.]", "", str(getattr(type(value), "__name__", "")))[:60] or "?"
+
+
 def _plain(value: Any) -> Any:
-    """The returned value as plain tensors and numbers; anything else becomes a description."""
+    """The returned value as plain tensors and numbers; anything else becomes a {"_bad": ...} description."""
     if type(value) is torch.Tensor or type(value) is torch.nn.Parameter:
         if value.device.type != "cpu":
-            return {"_bad": f"a tensor on device {value.device.type!s:.20}"}
+            return {"_bad": "device", "name": re.sub(r"[^a-z0-9_]", "", str(value.device.type))[:20]}
         if value.is_sparse or value.is_quantized or value.is_complex():
-            return {"_bad": f"a {value.layout} {value.dtype} tensor"}
+            return {"_bad": "layout", "name": re.sub(r"[^A-Za-z0-9_.]", "", f"{value.layout}.{value.dtype}")[:60]}
         return value.detach()
     if isinstance(value, torch.Tensor):
-        return {"_bad": f"a torch.Tensor subclass ({type(value).__name__:.60})"}
+        return {"_bad": "subclass", "name": type_name(value)}
     if type(value) in (tuple, list):
         return type(value)(_plain(v) for v in value)
     if type(value) in (bool, int, float, str) or value is None:
         return value[:200] if type(value) is str else value
-    return {"_bad": f"a {type(value).__name__:.60}"}
+    return {"_bad": "object", "name": type_name(value)}
 
 
-def serve(read_fd: int, write_fd: int, modules: dict[str, str], root: str) -> NoReturn:
-    """Answer call requests until the grader closes the pipe."""
+def _data(value: Any, depth: int = 0) -> Any:
+    """A YAML value as plain data for the wire: strings, numbers, booleans, None, lists and mappings of them."""
+    if value is None or type(value) in (bool, int, float):
+        return value
+    if isinstance(value, (list, tuple)) and depth < 4:
+        return [_data(v, depth + 1) for v in value[:100]]
+    if isinstance(value, dict) and depth < 4:
+        return {str(k)[:100]: _data(v, depth + 1) for k, v in list(value.items())[:100]}
+    return str(value)[:200]
+
+
+def serve(read_fd: int, write_fd: int, arena: memoryview, modules: dict[str, str], root: str) -> NoReturn:
+    """Answer requests until the grader closes the pipe."""
     worker, read = Worker(modules, root), wire.exact_reader(read_fd)
     while True:
         try:
-            request = wire.read_frame(read)
+            request = wire.read_frame(read, arena, callables=True)
         except (EOFError, OSError, wire.WireError):
             os._exit(0)
         getattr(sys.stdout, "reset", lambda: None)()
+        ident = request.get("id") if isinstance(request, dict) else None
         try:
-            reply = worker.call(request)
-            frame = wire.pack(reply)
+            reply = worker.handle(request)
+            frame = wire.pack(reply | {"id": ident})
         except Failure as failure:
-            frame = wire.pack(failure.reply())
-        except wire.WireError as exc:
-            frame = wire.pack(Failure("bad_return", f"the returned value cannot be graded: {exc}").reply())
-        except BaseException as exc:  # noqa: BLE001 - e.g. a hostile object raising in conversion
-            frame = wire.pack(Failure("bad_return", f"the returned value cannot be graded: {_describe(exc)}").reply())
+            frame = wire.pack(failure.reply() | {"id": ident})
+        except BaseException as exc:  # noqa: BLE001 - e.g. a value that cannot cross, a hostile object raising in conversion
+            frame = wire.pack(Failure("bad_return", f"the returned value cannot be graded: {_describe(exc)}").reply() | {"id": ident})
+        del request
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -193,24 +229,37 @@ def serve(read_fd: int, write_fd: int, modules: dict[str, str], root: str) -> No
 def become(request: dict, fds: list[int], uid: int | None, gid: int | None, limits: Limits) -> NoReturn:  # pragma: no cover - child
     """In a fresh fork of the zygote: become a confined worker and serve; never returns into the zygote.
 
-    `fds` are the request pipe, the reply pipe and the output file the grader passed.
+    `fds` are the request pipe, the reply pipe, the output file and the arena (a memfd) the grader passed.
     """
     status = 70
     try:
         high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in fds]
         devnull = os.open("/dev/null", os.O_RDONLY)
-        for target, fd in ((0, devnull), (1, high[2]), (2, high[2]), (3, high[0]), (4, high[1])):
+        for target, fd in ((0, devnull), (1, high[2]), (2, high[2]), (3, high[0]), (4, high[1]), (5, high[3])):
             os.dup2(fd, target)
-        os.closerange(5, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 1024)
+        os.closerange(6, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 1024)
         for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
+        arena = _map_arena(5, request["arena_bytes"])
+        os.close(5)                               # the mapping alone remains: no descriptor reaches the arena
         layers = _confine(request, uid, gid, limits)
-        wire.write_all(4, wire.pack({"layers": asdict(layers)}))
-        serve(3, 4, request["modules"], request["scratch"])
+        wire.write_all(4, wire.pack({"layers": asdict(layers), "id": request["id"]}))
+        serve(3, 4, arena, request["modules"], request["scratch"])
     except BaseException:  # noqa: BLE001
         status = 71
     finally:
         os._exit(status)
+
+
+def _map_arena(fd: int, size: int) -> memoryview:  # pragma: no cover - child
+    """The shared arena, mapped straight from libc: Python's mmap would keep a duplicate descriptor open."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    address = libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
+    if address in (None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), "cannot map the arena")
+    return memoryview((ctypes.c_char * size).from_address(address)).cast("B")
 
 
 def _confine(request: dict, uid: int | None, gid: int | None, limits: Limits) -> Layers:  # pragma: no cover - child

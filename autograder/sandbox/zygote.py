@@ -1,10 +1,12 @@
 """The fork server that makes workers: started before the rubric, the reference or any input exists.
 
 The grader forks the zygote right after importing torch, so a worker (a fork of the
-zygote) starts in milliseconds with torch loaded, yet its memory holds nothing secret.
-The zygote stays root: it forks workers that confine themselves (`worker.become`) and kills
-every process of the sandbox uid on request.  It talks to the grader over a Unix socket
-that also carries the worker's pipe and output file descriptors (SCM_RIGHTS).
+zygote) starts in milliseconds with torch loaded, yet its memory holds nothing secret: the
+first thing the zygote does is wipe the environment it inherited, in os.environ and in the
+block the kernel wrote on its stack at exec (`scrub_environment`).  The zygote stays root:
+it forks workers that confine themselves (`worker.become`), and on request kills every
+process of the sandbox uid and removes its System V IPC objects.  It talks to the grader
+over a Unix socket that also carries the worker's pipes, output file and arena (SCM_RIGHTS).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from autograder.sandbox.cleanup import remove_files_of
 from autograder.sandbox.confine import Limits
 
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
+ASK_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Zygote:
             finally:
                 os._exit(0)
         theirs.close()
+        ours.settimeout(ASK_TIMEOUT_S)            # the zygote is ours, but a grader never waits without a bound
         self.sock = ours
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
@@ -74,14 +78,17 @@ class Zygote:
             raise RuntimeError("the zygote exited")
         return json.loads(reply)
 
-    def spawn(self, scratch: str, modules: dict[str, str], search_path: list[str],
-              to_worker: int, from_worker: int, output: int) -> int:
-        """Fork a confined worker, at home in `scratch`, that reads requests on `to_worker` and answers on `from_worker`."""
-        request = {"op": "spawn", "scratch": scratch, "modules": modules, "search_path": search_path}
-        return self._ask(request, [to_worker, from_worker, output])["pid"]
+    def spawn(self, scratch: str, modules: dict[str, str], search_path: list[str], to_worker: int, from_worker: int,
+              output: int, arena: int, arena_bytes: int, ident: str) -> int:
+        """Fork a confined worker, at home in `scratch`, that reads requests on `to_worker`, answers on `from_worker`
+        (its first frame, with `ident`, says which layers it has), and maps the memfd `arena` of `arena_bytes`."""
+        request = {"op": "spawn", "scratch": scratch, "modules": modules, "search_path": search_path,
+                   "arena_bytes": arena_bytes, "id": ident}
+        return self._ask(request, [to_worker, from_worker, output, arena])["pid"]
 
     def kill_all(self) -> None:
-        """Kill every process of the sandbox user (or, unprivileged, every worker's session) and reap."""
+        """Kill every process of the sandbox user (or, unprivileged, every worker's session), reap, and remove
+        the sandbox user's System V IPC objects."""
         self._ask({"op": "kill_all"})
 
     def clean_up(self) -> list[str]:
@@ -108,6 +115,7 @@ class Zygote:
 
 
 def _serve(sock: socket.socket, sandbox: Sandbox, limits: Limits) -> None:  # pragma: no cover - child
+    scrub_environment()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)     # die with the grader
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)            # orphans of workers come back to us
@@ -116,7 +124,7 @@ def _serve(sock: socket.socket, sandbox: Sandbox, limits: Limits) -> None:  # pr
     workers: list[int] = []
     while True:
         try:
-            msg, fds, _, _ = socket.recv_fds(sock, 65536, 3)
+            msg, fds, _, _ = socket.recv_fds(sock, 65536, 4)
         except OSError:
             msg, fds = b"", []
         if not msg:
@@ -180,6 +188,7 @@ def _kill_all(sandbox: Sandbox, workers: list[int]) -> None:  # pragma: no cover
                 os.setgid(sandbox.gid)
                 os.setuid(sandbox.uid)
                 os.kill(-1, signal.SIGKILL)
+                remove_own_ipc()
             finally:
                 os._exit(0)
         os.waitpid(helper, 0)
@@ -197,3 +206,52 @@ def _state(pid: int) -> str:
             return f.read().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return "?"
+
+
+def scrub_environment() -> None:  # pragma: no cover - child
+    """Leave nothing of the environment the grader was started with in this process's memory.
+
+    Clearing os.environ is not enough: exec wrote every `NAME=value` string on the stack (the
+    block /proc/self/stat gives as env_start..env_end), and os.environ keeps bytes copies of
+    them.  Both are zeroed; the environment is then empty.  (Strings of one byte are shared
+    by the interpreter and are not touched; they say nothing.)
+    """
+    data = os.environ._data                                    # type: ignore[attr-defined] - bytes -> bytes
+    held = [b for item in data.items() for b in item]
+    for key in list(data):
+        os.unsetenv(key)
+        del data[key]
+    offset = sys.getsizeof(b"") - 1                            # where a bytes object's characters start
+    for value in held:
+        if len(value) > 1:
+            ctypes.memset(id(value) + offset, 0, len(value))
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])          # fields 50 and 51: env_start, env_end
+        if 0 < start < end:
+            ctypes.memset(start, 0, end - start)
+    except (OSError, IndexError, ValueError):
+        pass
+
+
+_IPC_RMID = 0
+_IPC_TABLES = {"msg": "msqid", "shm": "shmid", "sem": "semid"}       # /proc/sysvipc/<table>, its id column
+
+
+def remove_own_ipc() -> list[str]:  # pragma: no cover - runs as the sandbox uid in the kill helper
+    """Remove every System V message queue, shared-memory segment and semaphore set this uid owns."""
+    libc, uid, removed = ctypes.CDLL(None, use_errno=True), os.getuid(), []
+    remove = {"msg": lambda i: libc.msgctl(i, _IPC_RMID, None), "shm": lambda i: libc.shmctl(i, _IPC_RMID, None),
+              "sem": lambda i: libc.semctl(i, 0, _IPC_RMID)}
+    for table in _IPC_TABLES:
+        try:
+            with open(f"/proc/sysvipc/{table}") as f:
+                header, *rows = [line.split() for line in f if line.strip()]
+        except OSError:
+            continue
+        ident, owner = header.index(_IPC_TABLES[table]), header.index("uid")
+        for row in rows:
+            if int(row[owner]) == uid and remove[table](int(row[ident])) == 0:
+                removed.append(f"{table} {row[ident]}")
+    return removed

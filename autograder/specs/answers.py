@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from autograder.sandbox import probes
+from autograder.grading import probes
 from autograder.grading.compare import Mismatch
+from autograder.safe_text import code
 from autograder.specs.base import Call, CaseParams, Check, Comparison, FunctionSpec, Probe
 
 
@@ -68,8 +69,8 @@ def judge(got: Any, expected: Answer, call: Call, comparison: Comparison) -> Mis
     if expected.choices is not None and not _allowed(mine, expected):
         allowed = ", ".join(str(c) for c in expected.choices)
         summary = f"the answer to `{expected.key}` is not one of the allowed values ({allowed})"
-        return Mismatch(summary, f"you answered {repr(got)[:80]}: {summary}", public=True)
-    return Mismatch("incorrect answer", f"you answered {repr(got)[:80]}")
+        return Mismatch(summary, f"you answered {code(repr(got))}: {summary}", public=True)
+    return Mismatch("incorrect answer", f"you answered {code(repr(got))}")
 
 
 def _key(p: Answer, gen: Any) -> Call:

@@ -6,7 +6,7 @@ from typing import Literal
 import torch
 from pydantic import Field, field_validator
 
-from autograder.sandbox import probes
+from autograder.grading import probes
 from autograder.grading.feedback import grid
 from autograder.specs.base import Call, CaseParams, Check, FunctionSpec, Probe, Output, normal, uniform
 from reference import autoregressive
@@ -62,7 +62,7 @@ def _field(p: FieldCase, gen: torch.Generator) -> Call:
     return Call((list(p.mask_types) if p.as_list else p.mask_types, p.size, p.pixel))
 
 
-def _field_autograd(p: FieldCase, gen: torch.Generator) -> Call:
+def _field_stack(p: FieldCase, gen: torch.Generator) -> Call:
     return Call((p.mask_types, uniform(gen, 0.5, 1.5, len(p.mask_types), 3, 3), p.size, p.pixel))
 
 
@@ -78,10 +78,10 @@ SPECS = (
                   "even_kernel": lambda p, gen: _conv(p, gen, k=2), "unknown_type": lambda p, gen: _conv(p, gen, mask_type="C")},
                  hint=_CONVENTION + " Multiply every kernel by the mask before F.conv2d(x, weight * mask, bias, padding=k // 2).",
                  checks={"receptive_field": Check(
-                     "receptive field by autograd through your masked_conv2d", FieldCase, _field_autograd,
-                     run=Probe(probes.receptive_field_autograd), outputs=(_FIELD,),
-                     hint="The grader stacks your masked_conv2d (positive weights, no bias) and reads which input pixels get a "
-                          "non-zero gradient at the output pixel. " + _CONVENTION)}),
+                     "receptive field through your masked_conv2d", FieldCase, _field_stack,
+                     run=Probe(probes.receptive_field_impulses), outputs=(_FIELD,),
+                     hint="The grader stacks your masked_conv2d (positive weights, no bias), feeds it one unit impulse per "
+                          "input pixel and reads which of them reach the output pixel. " + _CONVENTION)}),
     FunctionSpec("autoregressive.receptive_field", autoregressive.receptive_field, FieldCase, _field,
                  {"pixel_outside": lambda p, gen: Call((p.mask_types, p.size, (p.size + 1, 1))),
                   "unknown_type": lambda p, gen: Call(("AC", p.size, p.pixel))},

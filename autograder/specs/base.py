@@ -6,9 +6,9 @@ parameters and a seeded generator into a call, named invalid-input variants, per
 comparison rules, and its `checks`: every way a rubric item may grade it.  Each check is
 a `Check`: `values` (match the reference) and `raises` (ValueError on an invalid variant)
 exist for every function (`raises` where it has invalid variants); named checks add a
-property of the output, or a probe (grader code run in the worker, see
-`autograder.sandbox.probes`) that drives several of the student's functions and whose
-expected value is the same probe run on the reference.
+property of the output, or a probe (`autograder.grading.probes`: grader code that drives
+several of the student's functions, each call crossing the wire) whose expected value is
+the same probe run on the reference.
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ Builder = Callable[[Any, torch.Generator], Call]
 
 
 class Side(Protocol):
-    """Where a check's functions come from: the reference (in the grader) or the student's (in the worker)."""
+    """Where a check's functions come from: the reference, or the student's code (called in the worker)."""
 
     def function(self, qualname: str) -> Callable[..., Any]: ...
 
@@ -87,7 +87,6 @@ class Direct:
     """A check's value is the function itself called on the case's arguments."""
 
     qualname: str
-    probe: None = None                                         # nothing to run in the worker but the function
 
     def __call__(self, side: Side, call: Call) -> Any:
         return side.function(self.qualname)(*call.args, **call.kwargs)
@@ -98,25 +97,16 @@ class Direct:
 
 @dataclass(frozen=True)
 class Probe:
-    """A check's value is grader code that drives the functions of `side` (`autograder.sandbox.probes`)."""
+    """A check's value is grader code that drives the functions of `side` (`autograder.grading.probes`)."""
 
     function: Callable[..., Any]
-
-    @property
-    def probe(self) -> str:
-        """The probe's name, as the worker knows it."""
-        return self.function.__name__
 
     def __call__(self, side: Side, call: Call) -> Any:
         return self.function(side, *call.args, **call.kwargs)
 
     def uses(self, call: Call) -> list[str]:
-        """The functions it calls on this case, in first-call order (found by running it on the reference)."""
-        from autograder.grading.sides import ReferenceSide
-
-        side = ReferenceSide()
-        self(side, call)
-        return list(dict.fromkeys(side.used))
+        """The functions it calls, in first-call order, as the probe declares them (`probes.drives`)."""
+        return list(self.function.drives)
 
 
 Judge = Callable[[Any, Any, Call, Comparison], Any]           # (got, expected, call, comparison) -> Mismatch | None
@@ -127,8 +117,9 @@ class Check:
     """One way to grade a function (rubric `check: <name>`): its inputs, what is judged, and how.
 
     build:    the case's call from its parameters and a seeded generator.
-    run:      what is judged: `Direct` (the function itself) or a `Probe`; run(side, call)
-              gives the expected value on the reference and the student's value in the worker.
+    run:      what is judged: `Direct` (the function itself) or a `Probe`; run(side, call), in the
+              grader, gives the expected value on the reference and the student's value through
+              calls into the worker.
     judge:    judge(got, expected, call, comparison) -> Mismatch | None (default: compare with
               the expected value).
     raises:   the check passes when the call raises ValueError (there is no value to judge).

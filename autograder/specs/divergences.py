@@ -6,7 +6,7 @@ from typing import Literal
 import torch
 from pydantic import Field
 
-from autograder.sandbox import probes
+from autograder.grading import probes
 from autograder.specs.base import Call, CaseParams, Check, FunctionSpec, Probe, Output, normal
 from autograder.grading.properties import ordered_pair
 from reference import divergences

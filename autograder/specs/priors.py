@@ -6,8 +6,8 @@ from typing import Literal
 import torch
 from pydantic import Field
 
-from autograder.sandbox import probes
-from autograder.specs.base import Call, CaseParams, Check, FunctionSpec, Probe, normal, uniform
+from autograder.sandbox.callables import GaussianEncoder
+from autograder.specs.base import Call, CaseParams, FunctionSpec, normal, uniform
 from reference import priors
 
 _MIX = "log sum_c w_c N(z; mu_c, diag sigma_c^2) with torch.logsumexp over components (log of a mean, not a mean of logs)."
@@ -53,8 +53,10 @@ class Vamp(CaseParams):
 
 
 def _vamp(p: Vamp, gen: torch.Generator) -> Call:
-    return Call((p.far + normal(gen, *p.batch, p.K), normal(gen, p.pseudo_inputs, p.D),
-                 normal(gen, p.D, p.K), normal(gen, p.K), 0.5 * normal(gen, p.D, p.K), normal(gen, p.K)))
+    """z, the pseudo-inputs, and the grader's encoder u -> (u A + a, softplus(u B + b) + 0.05)."""
+    z, pseudo_inputs = p.far + normal(gen, *p.batch, p.K), normal(gen, p.pseudo_inputs, p.D)
+    return Call((z, pseudo_inputs, GaussianEncoder(normal(gen, p.D, p.K), normal(gen, p.K), 0.5 * normal(gen, p.D, p.K),
+                                                   normal(gen, p.K))))
 
 
 SPECS = (
@@ -62,8 +64,7 @@ SPECS = (
                  {k: _mixture_bad(k) for k in ("sigma_zero", "weights_not_normalised", "shape_mismatch")},
                  hint=_MIX + " Default weights are uniform, 1/C."),
     FunctionSpec("priors.log_vamp_prior", priors.log_vamp_prior, Vamp, _vamp,
-                 hint="(mu, sigma) = encoder(pseudo_inputs), each (K, k); then the uniform mixture of N(mu_k, diag sigma_k^2). " + _MIX,
-                 checks={"values": Check("values with the grader's encoder", Vamp, _vamp, run=Probe(probes.vamp_prior))}),
+                 hint="(mu, sigma) = encoder(pseudo_inputs), each (K, k); then the uniform mixture of N(mu_k, diag sigma_k^2). " + _MIX),
     FunctionSpec("priors.log_aggregated_posterior", priors.log_aggregated_posterior, Mixture, lambda p, gen: Call(_mixture(p, gen, False).args[:3]),
                  {k: _mixture_bad(k, three=True) for k in ("sigma_zero", "shape_mismatch")},
                  hint="q(z) = (1/N) sum_n N(z; mus[n], diag sigmas[n]^2). " + _MIX),

@@ -1,9 +1,10 @@
 """Take in a submission (folder, zip or tar archive) safely and lay it out for the worker.
 
 Only regular files are copied (symlinks, devices and anything outside the tree are
-skipped), with caps on file count and sizes.  Student modules may sit in a subfolder:
-each expected module is found by name (`vae.py`; the module "answers" is `answers.yaml`),
-the shallowest copy winning.
+skipped), with caps on file count, sizes and folder depth; the walk never recurses, so no
+tree is too deep for it.  Student modules may sit in a subfolder: each expected module is
+found by name (`vae.py`; the module "answers" is `answers.yaml`), the shallowest copy
+winning.  Notes name the student's files as code (the names are theirs).
 """
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ import shutil
 import stat
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from autograder.safe_text import code
 
 HANDOUT_ENGINE = "_autograder"   # the local check's own folder in a handout: never the student's modules
 MAX_FILES = 2000
 MAX_FILE_BYTES = 8 << 20
 MAX_TOTAL_BYTES = 64 << 20
+MAX_DEPTH = 16
 SKIP_DIRS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints"}
 
 
@@ -35,19 +40,37 @@ class Submission:
         return sorted({os.path.dirname(p) for p in self.modules.values()}, key=lambda p: (p.count(os.sep), p))
 
 
+def _walk(top: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """(folder, sub-folder names, other entry names) top-down, sorted, with an explicit stack and at most MAX_DEPTH
+    levels (os.walk recurses, and a submission chooses its depth); folders deeper are not entered."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs = [e.name for e in entries if e.is_dir(follow_symlinks=False) and e.name not in SKIP_DIRS]
+        yield folder, dirs, [e.name for e in entries if not e.is_dir(follow_symlinks=False)]
+        if len(folder.relative_to(top).parts) < MAX_DEPTH:
+            stack.extend(folder / d for d in reversed(dirs))
+
+
 def _copy_tree(src: Path, dst: Path, notes: list[str]) -> None:
     count = total = 0
-    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        rel = Path(dirpath).relative_to(src)
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
+    for folder, dirs, files in _walk(src):
+        rel = folder.relative_to(src)
+        if len(rel.parts) == MAX_DEPTH and dirs:
+            notes.append(f"{code(str(rel))}: its folders were not read (more than {MAX_DEPTH} levels deep)")
+        for name in files:
+            path = folder / name
             info = path.lstat()
             if not stat.S_ISREG(info.st_mode):
-                notes.append(f"{rel / name}: skipped (not a regular file{', a symbolic link' if stat.S_ISLNK(info.st_mode) else ''})")
+                notes.append(f"{code(str(rel / name))}: skipped (not a regular file{', a symbolic link' if stat.S_ISLNK(info.st_mode) else ''})")
                 continue
             if info.st_size > MAX_FILE_BYTES or total + info.st_size > MAX_TOTAL_BYTES or count >= MAX_FILES:
-                notes.append(f"{rel / name}: skipped (over the size or file-count limit)")
+                notes.append(f"{code(str(rel / name))}: skipped (over the size or file-count limit)")
                 continue
             (dst / rel).mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -68,22 +91,25 @@ def _extract_members(members, dst: Path, notes: list[str]) -> None:
         if any(p in SKIP_DIRS for p in parts):
             continue
         if name.startswith("/") or ".." in parts or not parts:
-            notes.append(f"{name}: skipped (absolute path or '..' in the archive)")
+            notes.append(f"{code(name)}: skipped (absolute path or '..' in the archive)")
+            continue
+        if len(parts) > MAX_DEPTH + 1:
+            notes.append(f"{code(name)}: skipped (more than {MAX_DEPTH} folders deep)")
             continue
         if not regular:
-            notes.append(f"{name}: skipped (not a regular file: a link or a device in the archive)")
+            notes.append(f"{code(name)}: skipped (not a regular file: a link or a device in the archive)")
             continue
         if size > MAX_FILE_BYTES or total + size > MAX_TOTAL_BYTES or count >= MAX_FILES:
-            notes.append(f"{name}: skipped (over the size or file-count limit)")
+            notes.append(f"{code(name)}: skipped (over the size or file-count limit)")
             continue
         with open_member() as fin:
             data = fin.read(MAX_FILE_BYTES + 1)          # never trust the declared size
         if len(data) > MAX_FILE_BYTES or total + len(data) > MAX_TOTAL_BYTES:
-            notes.append(f"{name}: skipped (over the size limit once decompressed)")
+            notes.append(f"{code(name)}: skipped (over the size limit once decompressed)")
             continue
         target = dst / Path(*parts)
         if target.parent.exists() and not target.parent.is_dir():
-            notes.append(f"{name}: skipped (its folder is a file in the archive)")
+            notes.append(f"{code(name)}: skipped (its folder is a file in the archive)")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
@@ -114,26 +140,27 @@ def prepare(source: str | Path, dst: Path, module_names: set[str]) -> Submission
         try:
             extract(source, dst, notes)
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
-            notes.append(f"{source.name}: the archive is damaged ({type(exc).__name__}); only the files before the damage were read")
+            notes.append(f"{code(source.name)}: the archive is damaged ({type(exc).__name__}); only the files before the damage were read")
     elif source.is_dir():
         _copy_tree(source, dst, notes)
     else:
-        notes.append(f"{source.name}: not a folder, a zip or a tar archive")
+        notes.append(f"{code(source.name)}: not a folder, a zip or a tar archive")
     found: dict[str, str] = {}
-    candidates = [p for p in dst.rglob("*") if ((p.suffix == ".py" and p.stem != "answers") or p.name in ("answers.yaml", "answers.yml"))
+    copied = [folder / name for folder, _, files in _walk(dst) for name in files]
+    candidates = [p for p in copied if ((p.suffix == ".py" and p.stem != "answers") or p.name in ("answers.yaml", "answers.yml"))
                   and HANDOUT_ENGINE not in p.relative_to(dst).parts]
     for path in sorted(candidates, key=lambda p: (len(p.relative_to(dst).parts), p.suffix == ".yml", str(p))):
         if path.stem in module_names and path.stem not in found:
             found[path.stem] = str(path)
         elif path.stem in module_names:
-            notes.append(f"{path.relative_to(dst)}: ignored, {Path(found[path.stem]).relative_to(dst)} is used")
+            notes.append(f"{code(str(path.relative_to(dst)))}: ignored, {code(str(Path(found[path.stem]).relative_to(dst)))} is used")
     return Submission(dst, found, notes)
 
 
 def hand_over(path: Path, uid: int | None, gid: int | None) -> None:
     """Give the sandbox user its copy (owner rwx, nobody else)."""
-    for dirpath, dirnames, filenames in os.walk(path):
-        for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+    for folder, dirs, files in _walk(path):
+        for name in [folder, *(folder / n for n in dirs + files)]:
             if uid is not None:
                 os.lchown(name, uid, gid)
             os.chmod(name, 0o700 if os.path.isdir(name) else 0o600)

@@ -5,7 +5,7 @@ import torch
 from autograder.grading.rubric import GradedItem, Item
 from autograder.grading.runner import expected_value
 from autograder.grading.sides import ReferenceSide
-from autograder.specs.base import Tolerance
+from autograder.specs.base import Probe, Tolerance
 from autograder.specs.registry import registry
 
 SPECS = registry()
@@ -50,3 +50,14 @@ def test_every_function_lists_values_and_raises_exactly_where_it_has_invalid_var
         assert ("raises" in spec.checks) == bool(spec.invalid), qualname
         for name, check in spec.checks.items():
             assert check.name == name and check.run is not None and check.outputs, (qualname, name)
+
+
+PROBES = [(q, name) for q, spec in SPECS.items() for name, c in spec.checks.items() if isinstance(c.run, Probe) and not c.expected]
+
+
+@pytest.mark.parametrize("qualname,check", PROBES, ids=[f"{q}:{c}" for q, c in PROBES])
+def test_a_probe_declares_exactly_the_functions_it_calls_in_order(qualname, check):
+    spec_check = SPECS[qualname].checks[check]
+    side = ReferenceSide()
+    spec_check.run(side, spec_check.build(spec_check.params.model_validate({}), torch.Generator().manual_seed(0)))
+    assert list(dict.fromkeys(side.used)) == spec_check.run.uses(None)

@@ -46,8 +46,8 @@ def test_tar_traversal_absolute_paths_and_links_are_skipped_with_notes(tmp_path)
     assert not (tmp_path / "etc").exists() and not (tmp_path / "up.py").exists()
     notes = "\n".join(sub.notes)
     for name in ("../../etc/evil.py", "/abs/vae.py", "a/../../up.py"):
-        assert f"{name}: skipped (absolute path or '..' in the archive)" in notes
-    assert "vae.py: skipped (not a regular file" in notes and "gcn.py: skipped (not a regular file" in notes
+        assert f"`{name}`: skipped (absolute path or '..' in the archive)" in notes
+    assert "`vae.py`: skipped (not a regular file" in notes and "`gcn.py`: skipped (not a regular file" in notes
 
 
 def test_zip_symlinks_and_traversal_are_skipped(tmp_path):
@@ -60,7 +60,7 @@ def test_zip_symlinks_and_traversal_are_skipped(tmp_path):
         zf.writestr("sub/vae.py", "x = 2\n")
     sub = prepare(archive, tmp_path / "out", MODULES)
     assert sub.modules == {"vae": str(tmp_path / "out/sub/vae.py")}
-    assert any("gcn.py: skipped (not a regular file" in n for n in sub.notes)
+    assert any("`gcn.py`: skipped (not a regular file" in n for n in sub.notes)
 
 
 def test_bombs_are_capped_per_file_before_writing(tmp_path):
@@ -71,7 +71,7 @@ def test_bombs_are_capped_per_file_before_writing(tmp_path):
         zf.writestr("gcn.py", "x = 1\n")
     assert archive.stat().st_size < 100_000                        # about 8 KiB on disk, 8 MiB unpacked
     sub = prepare(archive, tmp_path / "out", MODULES)
-    assert set(sub.modules) == {"gcn"} and "vae.py: skipped (over the size or file-count limit)" in sub.notes
+    assert set(sub.modules) == {"gcn"} and "`vae.py`: skipped (over the size or file-count limit)" in sub.notes
     tarbomb = tar_with(tmp_path / "bomb.tar.gz", [regular("vae.py", zeros), regular("gcn.py")])
     sub = prepare(tarbomb, tmp_path / "out2", MODULES)
     assert set(sub.modules) == {"gcn"}
@@ -90,7 +90,7 @@ def test_something_that_is_neither_folder_nor_archive_is_reported(tmp_path):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("hello")
     sub = prepare(bogus, tmp_path / "out", MODULES)
-    assert sub.modules == {} and sub.notes == ["notes.txt: not a folder, a zip or a tar archive"]
+    assert sub.modules == {} and sub.notes == ["`notes.txt`: not a folder, a zip or a tar archive"]
 
 
 def test_a_handout_s_own_engine_folder_never_supplies_student_modules(tmp_path):

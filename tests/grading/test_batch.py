@@ -67,7 +67,7 @@ def test_batch_gives_every_submission_the_score_single_grading_gives_and_a_csv(t
         assert [t["score"] for t in batched["tests"]] == [t["score"] for t in single["tests"]], sid
         assert [t["output"] for t in batched["tests"]] == [t["output"] for t in single["tests"]], sid
         assert rows[list(KINDS).index(sid)]["score"] == f"{single['score']:g}"
-    assert [r["score"] for r in rows] == ["6", "0", "5", "5", "6", "6"]
+    assert [r["score"] for r in rows] == ["7", "0", "6", "6", "7", "7"]
     assert sandbox_processes(("gm-sandbox", "gm-sandbox-1")) == []
 
 
@@ -111,7 +111,7 @@ def test_an_interrupted_batch_resumes_where_it_stopped(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     assert f"8 submissions ({len(first)} already graded, skipped)" in rerun.stdout
     assert all(p.stat().st_mtime_ns == stamps[p] for p in first)      # not regraded
-    assert [r["score"] for r in csv.DictReader(scores.open())] == ["6"] * 8
+    assert [r["score"] for r in csv.DictReader(scores.open())] == ["7"] * 8
     for p in out.glob("*/results.json"):
         json.loads(p.read_text())                                     # every file complete (atomic writes)
 

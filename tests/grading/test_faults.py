@@ -78,7 +78,7 @@ def test_out_of_memory_in_a_768_mib_container_kills_the_worker_not_the_grader(tm
         group.rmdir()
     assert proc.returncode == 0, proc.stderr                  # the grader survived
     scores = [t["score"] for t in results_of(out)["tests"]]
-    assert scores == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert scores == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     assert "died during the call" in results_of(out)["tests"][0]["output"]
     assert oom_kills >= 1                                     # the kernel's OOM killer did it, not an rlimit
     assert sandbox_processes() == []
@@ -103,7 +103,7 @@ def test_a_worker_killed_mid_call_costs_that_case_and_grading_goes_on(tmp_path):
     stdout, stderr = proc.communicate(timeout=60)
     assert killed and proc.returncode == 0, stderr
     tests = results_of(out)["tests"]
-    assert [t["score"] for t in tests] == [0.5, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert [t["score"] for t in tests] == [0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     assert "Passed 1 of 2 cases" in tests[0]["output"] and "died during the call" in tests[0]["output"]
     assert sandbox_processes() == []
 

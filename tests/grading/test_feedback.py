@@ -61,3 +61,12 @@ def test_grading_twice_gives_identical_results_apart_from_execution_time(tmp_pat
     first.pop("execution_time")
     second.pop("execution_time")
     assert first == second
+
+
+def test_a_raises_check_wants_the_real_value_error_not_a_class_of_that_name(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={"vae.py": (
+        "class ValueError(Exception):\n    pass\n\n_right = gkl\n"
+        "def gkl(mu, sigma):\n    if (sigma <= 0).any():\n        raise ValueError('not the built-in one')\n    return _right(mu, sigma)\n")})
+    tests = by_id(grade(sub, tmp_path / "r.json"))
+    assert tests["gkl-invalid"]["score"] == 0 and "raised an exception other than ValueError" in tests["gkl-invalid"]["output"]
+    assert tests["gkl"]["score"] == tests["gkl"]["max_score"]

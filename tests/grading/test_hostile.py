@@ -39,7 +39,7 @@ from conftest import FIXTURES, ROOT, SCHEMA, env_without_checkout, hostile, make
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation needs root")
 
 RUBRIC = FIXTURES / "small-rubric.yaml"
-ITEMS = ("gkl", "reparameterize", "grads", "gcn", "alpha-bars", "q-sample-hidden")
+ITEMS = ("gkl", "reparameterize", "grads", "gcn", "alpha-bars", "q-sample-hidden", "kl-ordered")
 BUDGET_S = 60                                     # small-rubric.yaml's total_budget_s
 SOURCE_CANARIES = {                               # text of a protected file -> the file it is taken from
     "RUBRIC-SOURCE-7d1f": RUBRIC,                                          # a comment in the rubric
@@ -47,6 +47,7 @@ SOURCE_CANARIES = {                               # text of a protected file -> 
     "Known wrong answers, used to recognise": ROOT / "reference" / "misconceptions.py",          # its docstring
     "Shared helpers: build submissions": ROOT / "tests" / "conftest.py",                          # its docstring
 }
+GRADER_SECRET = {"GM_GRADER_SECRET": "LEAKED-ENVIRONMENT-7f3a"}   # in every grader's environment (env_canary reads it)
 CANARIES = (*SOURCE_CANARIES, "PWNED", "LEAKED")  # and what the fixtures print when an attack works
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
 CANARY_TARGET = Path("/tmp/gm-canary")            # root-owned; tmp_symlinks.py points links at it
@@ -154,12 +155,15 @@ def grade(mode: str, submission: Path, out: Path, rubric: Path = RUBRIC, private
         command, env = in_container([sys.executable, *args, "--rubric", str(private / rubric.relative_to(ROOT))],
                                     container_tmp(out.parent), [private.parent])        # pytest's base temp dir
         cwd = private
+    env |= GRADER_SECRET
     begin = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
     stdout, stderr = proc.communicate(timeout=BUDGET_S + 60)
     wall = time.monotonic() - begin
     assert proc.returncode == 0, stdout + stderr
-    results = json.loads(out.read_text())
+    raw = out.read_bytes()
+    results = json.loads(raw.decode("utf-8"))                               # strict UTF-8
+    json.dumps(results, ensure_ascii=False).encode("utf-8")                  # and no lone surrogate in any string
     jsonschema.validate(results, SCHEMA)
     assert results["execution_time"] < BUDGET_S and wall < BUDGET_S + 20
     results["grader_pid"] = proc.pid                 # for leftovers(); not part of results.json
@@ -177,6 +181,22 @@ def assert_isolation(mode: str, results: dict) -> None:
     assert isolation["grader"]["cap_sys_admin"] == (mode == "native")
     if mode == "container":
         assert isolation["grader"]["readable_by_sandbox"] == []     # secrets rest on file permissions alone there
+
+
+def outside_code(markdown: str) -> str:
+    """The markdown with its fenced blocks and inline code spans taken out: the text a reader sees as prose."""
+    return re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", markdown, flags=re.S))
+
+
+def sysv_objects_of(user: str) -> list[str]:
+    """System V message queues, shared-memory segments and semaphore sets owned by `user`."""
+    import pwd
+
+    uid, found = pwd.getpwnam(user).pw_uid, []
+    for table in ("msg", "shm", "sem"):
+        header, *rows = [line.split() for line in Path(f"/proc/sysvipc/{table}").read_text().splitlines() if line.strip()]
+        found += [f"{table} {row[1]}" for row in rows if int(row[header.index("uid")]) == uid]
+    return found
 
 
 def leftovers(grader_pid: int, tops=SHARED_TEMP) -> list[str]:
@@ -200,6 +220,8 @@ class Attack:
     lost: tuple[str, ...] = ()                    # items the honest score loses
     says: tuple[tuple[str, str], ...] = ()        # (item, text its feedback must contain)
     lay_out: Callable[[Path], Path] | None = None  # builds the submission from a reference one instead
+    partial: tuple[tuple[str, float], ...] = ()   # (item, score) where the honest score is neither 0 nor 1
+    only_as_code: tuple[str, ...] = ()            # text that may appear in feedback only inside code
 
     def __str__(self) -> str:
         return self.fixture
@@ -239,6 +261,36 @@ def _huge_source(sub: Path) -> Path:
     return sub
 
 
+def _deep_submission(sub: Path) -> Path:
+    """Red team 6: 1,200 nested folders in the submission (made by descriptors: the path is too deep for makedirs)."""
+    fd = os.open(sub, os.O_RDONLY)
+    for _ in range(1200):
+        os.mkdir("d", dir_fd=fd)
+        deeper = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    os.close(fd)
+    return sub
+
+
+def _bad_unicode_names(sub: Path) -> Path:
+    """Red team 5: file names that are not UTF-8 (a file and a link, which is noted as skipped), and the fixture."""
+    with open(sub / "vae.py", "a") as f:
+        f.write("\n\n" + hostile("bad_unicode") + "\n")
+    (sub / os.fsdecode(b"notes-\xff\xfe.txt")).write_text("x")
+    (sub / os.fsdecode(b"link-\xff.py")).symlink_to(sub / "vae.py")
+    return sub
+
+
+def _wrong_r1_and_replaced_probe(sub: Path) -> Path:
+    """Red team 2: vae.py (imported first) replaces the probe where it can; divergences.py's kl_dual_r1 has the plus sign."""
+    with open(sub / "vae.py", "a") as f:
+        f.write("\n\n" + hostile("replace_probe") + "\n")
+    with open(sub / "divergences.py", "a") as f:
+        f.write("\n\ndef kl_dual_r1(t_p, t_q):\n    return t_p.mean() + torch.exp(t_q - 1).mean()\n")
+    return sub
+
+
 def _hostile_archive(sub: Path) -> Path:
     """Attack 15: a zip with path traversal, an absolute path, a symlink entry and a bomb, around the right modules."""
     archive = sub.parent / "submission.zip"
@@ -262,7 +314,7 @@ ATTACKS = [
     Attack("patch_comparisons", lost=("gkl", "reparameterize"), says=(("gkl", "differs"),)),
     Attack("patch_runner", lost=("gkl",), says=(("gkl", "differs"),)),
     Attack("lying_subclass", lost=("gkl", "reparameterize"), says=(("gkl", "subclass"),)),
-    Attack("lying_object", lost=("gkl",), says=(("gkl", "returned a Anything, expected torch.Tensor"),)),
+    Attack("lying_object", lost=("gkl",), says=(("gkl", "returned an object of type `Anything`, expected torch.Tensor"),)),
     Attack("pickle_reduce", lost=("gkl", "reparameterize")),
     Attack("forged_frame", lost=("gkl",), says=(("gkl", "interfered with the grader's channel"),)),
     Attack("frame_snoop", lost=("gkl",)),
@@ -275,7 +327,7 @@ ATTACKS = [
     Attack("inf_output", lost=("reparameterize",), says=(("reparameterize", "inf"),)),
     Attack("broadcast_shape", lost=("reparameterize",), says=(("reparameterize", "has shape (3, 1), expected (3, 2)"),)),
     Attack("integer_dtype", lost=("grads",), says=(("grads", "dtype torch.int64, expected a floating tensor"),)),
-    Attack("meta_device", module="gcn.py", lost=("gcn",), says=(("gcn", "device meta"),)),
+    Attack("meta_device", module="gcn.py", lost=("gcn",), says=(("gcn", "device `meta`"),)),
     Attack("hardcoded_visible", module="diffusion.py", lost=("q-sample-hidden",)),
     Attack("remember_inputs", module="diffusion.py", says=(("alpha-bars", "VISIBLE-CALL"),)),
     Attack("timing_channel", module="diffusion.py"),
@@ -293,7 +345,7 @@ ATTACKS = [
     Attack("busy_loop", lost=("gkl",), says=(("gkl", "timed out"),)),
     Attack("sleep", lost=("reparameterize",), says=(("reparameterize", "timed out"),)),
     Attack("import_hang", lost=("gkl", "reparameterize", "grads"),
-           says=(("grads", "importing vae.py did not finish within 3 s"),)),
+           says=(("grads", "importing `vae.py` did not finish within 3 s"),)),
     Attack("fork_bomb"),
     Attack("daemon"),
     Attack("threads"),
@@ -305,7 +357,7 @@ ATTACKS = [
     Attack("broken_source", lay_out=_broken_source, lost=("gcn",), says=(("gcn", "cannot be compiled"),)),
     Attack("hostile_archive", lay_out=_hostile_archive),
     # host and environment
-    Attack("network", says=tuple(("gkl", f"{how}: denied") for how in ("tcp", "udp", "tcp6", "raw", "netlink"))),
+    Attack("network", says=tuple(("gkl", f"{how}: denied") for how in ("tcp", "udp", "tcp6", "raw", "netlink", "vsock"))),
     Attack("proc_snoop", says=tuple(("gkl", f"{what}: denied") for what in ("environ", "mem", "maps", "init environ", "grader fds"))),
     Attack("kill_grader", says=(("gkl", "kill parent: denied"), ("gkl", "kill 1: denied"))),
     Attack("ptrace", says=(("gkl", "process_vm_readv: denied"),)),
@@ -313,6 +365,21 @@ ATTACKS = [
     Attack("inherited_fds"),
     Attack("shadowing_files", lay_out=_shadowing_files),
     Attack("tmp_symlinks"),
+    # found by the independent red team: one fixture per class, each reaching a root cause
+    Attack("leak_at_import", module="diffusion.py", lost=("q-sample-hidden",)),                                  # 1
+    Attack("replace_probe", lay_out=_wrong_r1_and_replaced_probe, lost=("kl-ordered",),                          # 2
+           says=(("kl-ordered", "on the same critic values"),)),
+    Attack("wire_desync", lost=("gkl",), says=(("gkl", "interfered with the grader's channel"),)),               # 3
+    Attack("wire_malformed", lost=("gkl", "grads"), says=(("gkl", "interfered with the grader's channel"),)),    # 3
+    Attack("stall_pipe", partial=(("gkl", 0.5),), says=(("gkl", "timed out"),)),                                # 4
+    Attack("bad_unicode", lay_out=_bad_unicode_names, lost=("gkl",), says=(("gkl", "a lone surrogate: \ufffd"),)),  # 5
+    Attack("deep_scratch"),                                                                                      # 6
+    Attack("deep_submission", lay_out=_deep_submission),                                                         # 6
+    Attack("env_canary", says=(("gkl", "no environment found"),)),                                              # 7
+    Attack("sysv_ipc", says=tuple(("gkl", f"{call}: denied") for call in ("msgget", "shmget", "semget"))),       # 8
+    Attack("mutate_and_swap", lost=("gkl",), says=(("gkl", "modified its input `mu` in place"),)),               # 9
+    Attack("markdown_injection", lost=("gkl", "reparameterize"), only_as_code=("ALL TESTS PASSED", "](http", "| everything |")),  # 10
+    Attack("disk_flood", lost=("gkl",), says=(("gkl", "your code wrote more than 64 MiB of files"),)),           # 11
 ]
 
 
@@ -336,17 +403,30 @@ def canary_target():
     CANARY_TARGET.unlink(missing_ok=True)
 
 
+@pytest.fixture
+def submission_dir(tmp_path):
+    """Where an attack's submission is laid out; removed afterwards without recursion (pytest's own clean-up of old
+    temp folders recurses, and one attack's folders are 1,200 deep)."""
+    from autograder.sandbox.cleanup import remove_tree
+
+    yield tmp_path / "sub"
+    remove_tree(tmp_path / "sub")
+
+
 @pytest.mark.parametrize("attack", ATTACKS, ids=str)
-def test_attack(attack: Attack, mode: str, private_copy: Path, tmp_path: Path, canary_target: Path):
-    sub = make_submission(tmp_path / "sub", append=None if attack.lay_out else {attack.module: hostile(attack.fixture)})
+def test_attack(attack: Attack, mode: str, private_copy: Path, tmp_path: Path, canary_target: Path, submission_dir: Path):
+    sub = make_submission(submission_dir, append=None if attack.lay_out else {attack.module: hostile(attack.fixture)})
     if attack.lay_out:
         sub = attack.lay_out(sub)
     results, printed = grade(mode, sub, tmp_path / "results.json", private=private_copy)
     tests = dict(zip(ITEMS, results["tests"]))
-    assert {item: t["score"] for item, t in tests.items()} == {item: 0.0 if item in attack.lost else 1.0 for item in ITEMS}, \
-        {item: t["output"][:300] for item, t in tests.items() if t["score"] != (0.0 if item in attack.lost else 1.0)}
+    honest = {item: 0.0 if item in attack.lost else 1.0 for item in ITEMS} | dict(attack.partial)
+    assert {item: t["score"] for item, t in tests.items()} == honest, \
+        {item: t["output"][:300] for item, t in tests.items() if t["score"] != honest[item]}
     for item, text in attack.says:
         assert text in tests[item]["output"], tests[item]["output"]
+    for text in attack.only_as_code:
+        assert all(text not in outside_code(t["output"]) for t in results["tests"]) and text not in outside_code(results["output"])
     everything = json.dumps(results) + printed
     for canary in CANARIES:
         assert canary not in everything, canary
@@ -355,6 +435,7 @@ def test_attack(attack: Attack, mode: str, private_copy: Path, tmp_path: Path, c
     assert not any(Path(p).exists() for p in ("/tmp/PWNED-pickle", "/tmp/PWNED-shadow", "/tmp/PWNED-pth", "/tmp/gm-absolute.py", "/tmp/escaped.py"))
     assert canary_target.read_text() == "untouched\n" and not canary_target.is_symlink()
     assert sandbox_processes() == [], "a sandbox process outlived grading"
+    assert sysv_objects_of("gm-sandbox") == [], "System V IPC objects of the sandbox user outlived grading"
     pid = results.pop("grader_pid")
     assert leftovers(pid) == [], "the sandbox user left files behind"
     if mode == "container":
@@ -394,3 +475,23 @@ def test_attack16_slow_but_correct_code_gets_partial_credit_within_the_total_bud
     assert results["score"] == 2.0 and time.monotonic() - begin < 4 + 10      # budget plus start-up, never the 30 s sleeps
     assert sandbox_processes() == []
 
+
+
+def test_ipc_objects_the_sandbox_user_owns_are_removed_after_grading(tmp_path):
+    """Made outside any worker (seccomp denies the calls in one), as the sandbox user: a queue holding a message."""
+    import ctypes
+    import pwd
+
+    account = pwd.getpwnam("gm-sandbox")
+    child = os.fork()
+    if child == 0:                                                   # pragma: no cover - the child
+        try:
+            os.setgid(account.pw_gid)
+            os.setuid(account.pw_uid)
+            ctypes.CDLL(None).msgget(0, 0o1000 | 0o600)              # IPC_PRIVATE, IPC_CREAT
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert sysv_objects_of("gm-sandbox"), "the test could not make an IPC object"
+    grade("native", make_submission(tmp_path / "sub"), tmp_path / "r.json")
+    assert sysv_objects_of("gm-sandbox") == []

@@ -18,22 +18,34 @@ def test_reference_passes_every_named_check(tmp_path):
     assert all(t["score"] == t["max_score"] == 1 for t in tests.values()), tests
 
 
-def test_probe_failures_and_answer_problems_get_clear_messages(tmp_path):
+def test_a_field_is_read_off_the_students_own_layers_whatever_they_compute_it_with(tmp_path):
+    """The probe runs in the grader on the values the student's masked_conv2d returns: detached or numpy-backed
+    code that computes the right values passes."""
     sub = make_submission(tmp_path / "sub", append={
         "autoregressive.py": "def masked_conv2d(x, weight, bias, mask_type):\n"
                              "    mask = pixelcnn_mask(mask_type, weight.shape[-1])\n"
-                             "    return F.conv2d(x.detach(), weight * mask, bias, padding=1)\n\n"
+                             "    return F.conv2d(x.detach(), weight * mask, bias, padding=1)\n"})
+    assert grade_small(sub, tmp_path / "r.json")["field-autograd"]["score"] == 1
+
+
+def test_probe_failures_and_answer_problems_get_clear_messages(tmp_path):
+    sub = make_submission(tmp_path / "sub", append={
+        "autoregressive.py": "def masked_conv2d(x, weight, bias, mask_type):\n"
+                             "    return F.conv2d(x, weight, bias, padding=1)\n\n"
                              "def receptive_field(mask_types, size=5, pixel=(3, 3)):\n"
                              "    field = torch.zeros(size, size, dtype=torch.bool)\n    field[0] = True\n    return field\n"})
     (sub / "answers.yaml").write_text("q4_1: e\n")
     tests = grade_small(sub, tmp_path / "r.json")
-    assert tests["field-autograd"]["score"] == 0
-    assert "no gradient reaches the input through masked_conv2d" in tests["field-autograd"]["output"]
+    from reference.misconceptions import MISCONCEPTIONS
+
+    unmasked = next(m.hint for m in MISCONCEPTIONS["autoregressive.masked_conv2d"] if m.name == "unmasked")
+    assert tests["field-autograd"]["score"] == 0 and f"**Hint:** {unmasked}" in tests["field-autograd"]["output"]
+    assert "yours" in tests["field-autograd"]["output"]               # the field drawn beside the expected one
     assert "cpuinfo" not in tests["field-autograd"]["output"] and "NNPACK" not in tests["field-autograd"]["output"]
     field = tests["field"]["output"]
     assert "yours" in field and "expected" in field and " 1 # # # # #      1 # # # # #" in field
     assert "missing: 21 22 23 31" in field and "extra:   none" in field
-    assert "not one of the allowed values (a, b, c, d)" in tests["q4-1"]["output"] and "you answered 'e'" in tests["q4-1"]["output"]
+    assert "not one of the allowed values (a, b, c, d)" in tests["q4-1"]["output"] and "you answered `'e'`" in tests["q4-1"]["output"]
     assert "accept" not in tests["q4-1"]["output"]                   # the key is never described, even in visible tests
     hidden = tests["q2-2"]["output"]
     assert hidden == "answers.yaml has no key q2_2_scenario1: add it to `answers.yaml`."     # module-level: shown everywhere
@@ -46,6 +58,6 @@ def test_missing_function_behind_a_probe_and_missing_answers_file(tmp_path):
     (sub / "answers.yaml").unlink()
     tests = grade_small(sub, tmp_path / "r.json")
     assert "does not define a function `masked_conv2d`" in tests["field-autograd"]["output"]
-    assert "simsiam_H returned shape (4,), expected a tensor of shape (6, 6)" in tests["h-consistent"]["output"]
+    assert "simsiam_H returned shape (4,) (torch.float64), expected a floating tensor of shape (6, 6)" in tests["h-consistent"]["output"]
     assert "`answers.yaml` was not found in your submission." in tests["q4-1"]["output"]
     assert tests["field"]["score"] == 1                              # a missing function costs only its items

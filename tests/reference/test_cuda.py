@@ -6,6 +6,7 @@ agree within rtol 1e-10 and atol 1e-12 (float64; only the reduction order may di
 import pytest
 import torch
 
+from autograder.sandbox.callables import callable_name
 from autograder.specs.base import Direct
 from autograder.specs.registry import registry
 
@@ -16,6 +17,8 @@ pytestmark = pytest.mark.skipif(not CUDA, reason="no CUDA device on this machine
 def _to(value, device):
     if isinstance(value, torch.Tensor):
         return value.to(device)
+    if callable_name(value):                                     # a callable input (the VampPrior's encoder)
+        return type(value)(*(_to(part, device) for part in value.parts()))
     if isinstance(value, (tuple, list)):
         return type(value)(_to(v, device) for v in value)
     return value
