@@ -46,6 +46,10 @@ main() {
     else
         "${pip[@]}" -r "$source_dir/requirements.txt"
     fi
+    # Packages the rubric lets student code import besides torch and numpy (`student_packages:`; `build` writes them).
+    if [ -s "$source_dir/student-requirements.txt" ]; then
+        "${pip[@]}" -r "$source_dir/student-requirements.txt"
+    fi
     chmod -R a+rX "$venv"
 
     if [ "$(id -u)" -eq 0 ]; then

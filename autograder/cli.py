@@ -27,13 +27,19 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
     grade.add_argument("--docker", action="store_true", help="grade inside Gradescope's image (Dockerfile), through the "
                        "docker SDK: needs a Docker engine and `pip install 'gm-autograder[docker]'`")
+    grade.add_argument("--sandbox-user", metavar="USER", default="gm-sandbox",
+                       help="as root, run student code as USER (default: %(default)s)")
 
     check = sub.add_parser("check", help="run the visible tests on your work (for students)",
                            description="Run the visible tests on SUBMISSION (default: the current folder) with the same "
-                                       "engine as Gradescope. Exits 1 if any visible test fails.")
+                                       "engine as Gradescope. Exits 1 if any visible test fails, 2 if the check cannot run.")
     check.add_argument("submission", type=Path, nargs="?", default=Path("."), metavar="SUBMISSION")
     check.add_argument("--assignment", "-a", required=True, metavar="ID", help="assignment id (see `list`)")
     check.add_argument("--rubric", type=Path, metavar="PATH", help=argparse.SUPPRESS)
+    check.add_argument("--sandbox-user", metavar="USER", default="gm-sandbox",
+                       help="as root, run student code as USER when it exists (default: %(default)s)")
+    check.add_argument("--portable", action="store_true",
+                       help="run your code in a fresh Python process per worker, as on macOS and Windows (default there)")
 
     lister = sub.add_parser("list", help="list assignments with their items and points")
     lister.add_argument("--json", action="store_true", help="machine-readable output")
@@ -89,34 +95,62 @@ def _rubric_error(exc: Exception) -> int:
     return 2
 
 
-def _grade(args: argparse.Namespace, visible_only: bool) -> int:
+def _grade(args: argparse.Namespace) -> int:
     from autograder.grading import engine
 
     if not args.submission.exists():
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
-    if getattr(args, "docker", False):
+    if args.docker:
         from autograder.commands import docker
 
         print(f"wrote {docker.grade(args.assignment, args.submission, args.output)} (graded in Docker)")
         return 0
-    zygote = engine.start()        # first: the zygote's memory holds nothing but torch and the worker
+    launcher = engine.start(args.sandbox_user)     # first: nothing but torch and the sandbox exists before it
     from autograder.grading import results, rubric, terminal
 
-    with zygote:
+    with launcher:
         try:
             path = args.rubric or rubric.find(args.assignment)
-            result = engine.grade(zygote, args.submission, path, visible_only=visible_only)
+            result = engine.grade(launcher, args.submission, path)
         except rubric.RubricError as exc:
             return _rubric_error(exc)
-    print(terminal.table(result, details=visible_only or getattr(args, "details", False)))
-    if visible_only:
-        return 0 if all(r.passed for r in result.results.values()) and len(result.results) == len(result.items) else 1
+    print(terminal.table(result, details=args.details))
     results.to_results(result).write(args.output)
     print(f"\nwrote {args.output}")
     if "warning" in result.layers["grader"]:
         print(f"warning: {result.layers['grader']['warning']}", file=sys.stderr)
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    """The visible tests, on any machine; a problem of the check itself is one line, never a traceback."""
+    from autograder.grading import engine
+
+    if not args.submission.exists():
+        print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    try:
+        launcher = engine.start(args.sandbox_user, portable=True if args.portable else None, account_required=False)
+        from autograder.grading import rubric, terminal
+    except Exception as exc:  # noqa: BLE001 - never a traceback in front of a student
+        return _check_failed(exc)
+    try:
+        with launcher:
+            path = args.rubric or rubric.find(args.assignment)
+            result = engine.grade(launcher, args.submission, path, visible_only=True)
+    except rubric.RubricError as exc:
+        return _rubric_error(exc)
+    except Exception as exc:  # noqa: BLE001
+        return _check_failed(exc)
+    terminal.print_report(result)
+    return 0 if all(r.passed for r in result.results.values()) and len(result.results) == len(result.items) else 1
+
+
+def _check_failed(exc: Exception) -> int:
+    print(f"error: the local check could not run ({type(exc).__name__}: {exc}); this is not a problem with your code: "
+          "please tell course staff", file=sys.stderr)
+    return 2
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -155,6 +189,10 @@ def _validate(args: argparse.Namespace) -> int:
             continue
         visible = sum(i.visibility == "visible" for i in items)
         print(f"ok      {path}: {r.assignment}, {len(items)} items ({visible} visible), {r.total:g} points")
+        hidden = [i.id for i in items if i.visibility == "hidden" and i.item.points > 0]
+        if hidden:
+            print(f"warning {path}: {', '.join(hidden)} {'is' if len(hidden) == 1 else 'are'} hidden with points, so Gradescope "
+                  "hides the total from students; use visibility: after_due_date (or after_published)", file=sys.stderr)
     return 1 if bad else 0
 
 
@@ -233,4 +271,6 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.commands import gradescope
 
         return gradescope.run(args.root)
-    return _grade(args, visible_only=args.command == "check")
+    if args.command == "check":
+        return _check(args)
+    return _grade(args)

@@ -3,7 +3,9 @@
 Each run is a fresh process (the page cache is warm, as on Gradescope after the first
 submission).  Reports the median wall time and the median peak RSS of the top process
 over RUNS runs of: `python -c "import torch"`, `grade` on the reference submission of
-every assignment in rubrics/ (every test), and `check` (visible tests only) of the largest.
+every assignment in rubrics/ (every test), and `check` (visible tests only) of the largest,
+on the Linux path (the zygote) and on the portable one (a fresh interpreter per worker, as on
+macOS and Windows).
 
     python benchmarks/bench_grading.py [RUNS]
 """
@@ -46,6 +48,7 @@ def main() -> None:
     for rubric in sorted((ROOT / "rubrics").glob("*.yaml")):
         cases[f"grade {rubric.stem}"] = [py, "-m", "autograder", "grade", str(sub), "-a", rubric.stem, "-o", str(work / "r.json")]
     cases["check ift6135-w2023"] = [py, "-m", "autograder", "check", str(sub), "-a", "ift6135-w2023"]
+    cases["check --portable ift6135-w2023"] = [py, "-m", "autograder", "check", str(sub), "-a", "ift6135-w2023", "--portable"]
     measure(cases['python -c "import torch"'])            # warm the page cache once
     rows = {}
     for _ in range(RUNS):                                   # interleaved, so drift hits every case alike

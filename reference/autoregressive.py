@@ -1,4 +1,4 @@
-"""Masked convolutions and their receptive fields (seed 001 Q1, seed 003 Q4).
+"""Masked convolutions and their receptive fields (IFT6135 F2023 Q1, IFT6135 H2019 Q4).
 
 Conventions: cross-correlation (no kernel flip), zero padding k//2, masks and pixels
 named 1-based with centre c = (k + 1)/2; the first letter of `mask_types` is the first layer.

@@ -1,4 +1,4 @@
-"""DDPM forward process (seed 000 Q2, seed 002 P3-P4).
+"""DDPM forward process (IFT6135 W2023 Q2, CMU 10-417 F2023 HW3 P3-P4).
 
 betas is 1-D of length T with betas[t-1] = beta_t; t is 1-based; alpha_bar_0 = 1.
 t is a Python int or a LongTensor of shape (B,) (one t per sample of x0).
@@ -32,7 +32,7 @@ def _per_sample(values: Tensor, t: int | Tensor, like: Tensor) -> Tensor:
 
 
 def alpha_bars(betas: Tensor) -> Tensor:
-    r"""alpha_bar_t = prod_{s=1}^t (1 - beta_s) for t = 0..T, alpha_bar_0 = 1   (seed 000 eq. 2).
+    r"""alpha_bar_t = prod_{s=1}^t (1 - beta_s) for t = 0..T, alpha_bar_0 = 1   (IFT6135 W2023 eq. 2).
 
     betas: (T,).  Returns (T + 1,).
     """
@@ -41,7 +41,7 @@ def alpha_bars(betas: Tensor) -> Tensor:
 
 
 def q_sample(x0: Tensor, t: int | Tensor, betas: Tensor, eps: Tensor) -> Tensor:
-    r"""x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps   (seed 000 eq. 3), t in 0..T.
+    r"""x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps   (IFT6135 W2023 eq. 3), t in 0..T.
 
     x0, eps: (B, ...).  Returns (B, ...).
     """
@@ -52,7 +52,7 @@ def q_sample(x0: Tensor, t: int | Tensor, betas: Tensor, eps: Tensor) -> Tensor:
 
 
 def constant_beta_marginal(x0: Tensor, t: int | Tensor, beta: float) -> tuple[Tensor, Tensor]:
-    r"""q(x_t | x0) for a constant beta   (seed 002 Q4.1a), t >= 0:
+    r"""q(x_t | x0) for a constant beta   (CMU 10-417 F2023 HW3 Q4.1a), t >= 0:
 
     mean = (1 - beta)^{t/2} x0,   var = 1 - (1 - beta)^t   (t factors, not t + 1).
 
@@ -69,7 +69,7 @@ def constant_beta_marginal(x0: Tensor, t: int | Tensor, beta: float) -> tuple[Te
 
 
 def q_xt_given_x0(x0: Tensor, t: int | Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
-    r"""q(x_t | x0) = N(sqrt(alpha_bar_t) x0, (1 - alpha_bar_t) I)   (seed 000 eq. 3), t in 0..T."""
+    r"""q(x_t | x0) = N(sqrt(alpha_bar_t) x0, (1 - alpha_bar_t) I)   (IFT6135 W2023 eq. 3), t in 0..T."""
     ab = alpha_bars(betas)
     _check_t(t, 0, betas.numel())
     ab_t = _per_sample(ab, t, x0)
@@ -77,7 +77,7 @@ def q_xt_given_x0(x0: Tensor, t: int | Tensor, betas: Tensor) -> tuple[Tensor, T
 
 
 def q_posterior(xt: Tensor, x0: Tensor, t: int | Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
-    r"""q(x_{t-1} | x_t, x0) = N(mu_tilde, beta_tilde I)   (seed 000 Q2.1), t in 1..T:
+    r"""q(x_{t-1} | x_t, x0) = N(mu_tilde, beta_tilde I)   (IFT6135 W2023 Q2.1), t in 1..T:
 
     mu_tilde = sqrt(ab_{t-1}) beta_t / (1 - ab_t) x0 + sqrt(alpha_t) (1 - ab_{t-1}) / (1 - ab_t) x_t,
     beta_tilde = (1 - ab_{t-1}) / (1 - ab_t) beta_t   (= 0 at t = 1, where mu_tilde = x0).
@@ -92,7 +92,7 @@ def q_posterior(xt: Tensor, x0: Tensor, t: int | Tensor, betas: Tensor) -> tuple
 
 
 def mu_from_eps(xt: Tensor, eps: Tensor, t: int | Tensor, betas: Tensor) -> Tensor:
-    r"""(x_t - beta_t / sqrt(1 - ab_t) eps) / sqrt(alpha_t)   (seed 000 Q2.6, with the minus sign the text drops)."""
+    r"""(x_t - beta_t / sqrt(1 - ab_t) eps) / sqrt(alpha_t)   (IFT6135 W2023 Q2.6, with the minus sign the text drops)."""
     ab = alpha_bars(betas)
     _check_t(t, 1, betas.numel())
     ab_t, beta_t = _per_sample(ab, t, xt), _per_sample(betas, t - 1, xt)
@@ -124,7 +124,7 @@ def _per_sample_sq_norm(a: Tensor, b: Tensor) -> Tensor:
 
 
 def eps_loss(eps: Tensor, eps_pred: Tensor) -> Tensor:
-    r"""L_simple = (1/B) sum_b ||eps_b - eps_pred_b||^2   (seed 000 Q2.7), a 0-dim tensor."""
+    r"""L_simple = (1/B) sum_b ||eps_b - eps_pred_b||^2   (IFT6135 W2023 Q2.7), a 0-dim tensor."""
     return _per_sample_sq_norm(eps, eps_pred).mean()
 
 

@@ -1,4 +1,4 @@
-"""Variational (dual) representations of KL(p || q)   (seed 003 Q6).
+"""Variational (dual) representations of KL(p || q)   (IFT6135 H2019 Q6).
 
 R1[T] = E_p[T] - E_q[e^{T - 1}]   (f-divergence dual, f(u) = u log u, f*(t) = e^{t-1});
 R2[T] = E_p[T] - log E_q[e^T]     (Donsker-Varadhan).  For every T: R1 <= R2 <= KL.

@@ -1,4 +1,4 @@
-"""Planar flows and the ELBO with a flow posterior (seed 004 Q2).
+"""Planar flows and the ELBO with a flow posterior (CSC 6137 HW2 Q2).
 
 f(z) = z + u h(w^T z + b), h = tanh, psi(z) = h'(w^T z + b) w, log|det df/dz| = log|1 + u^T psi(z)|.
 z: (..., D); u, w: (D,); b: a scalar.
@@ -38,7 +38,7 @@ def planar_flow_log_prob(z0: Tensor, log_q0: Tensor, us: Tensor, ws: Tensor, bs:
 def flow_elbo(log_p_xzK: Tensor, log_q0_z0: Tensor, sum_logdet: Tensor) -> Tensor:
     r"""ELBO = E_q0[log p(x, z_K)] - E_q0[ln q0(z0)] + E_q0[sum_k ln|1 + u_k^T psi_k|], samples along dim 0.
 
-    (Seed 004's eq. 12 has the opposite sign: it is the free energy, -ELBO.)
+    (CSC 6137 HW2's eq. 12 has the opposite sign: it is the free energy, -ELBO.)
     """
     if not log_p_xzK.shape == log_q0_z0.shape == sum_logdet.shape or log_p_xzK.dim() == 0:
         raise ValueError("the three arguments must have the same shape (L, ...)")

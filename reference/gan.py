@@ -50,7 +50,7 @@ def jsd_from_discriminator(d_real: Tensor, d_fake: Tensor) -> Tensor:
 
 
 def generator_loss_nonsaturating(d_fake: Tensor) -> Tensor:
-    r"""J(G) = -(1/m) sum log D(G(z))   (seed 001 Q4.2 (b)); +inf if some D(G(z)) = 0."""
+    r"""J(G) = -(1/m) sum log D(G(z))   (IFT6135 F2023 Q4.2 (b)); +inf if some D(G(z)) = 0."""
     _check_probability("d_fake", d_fake)
     return -torch.log(d_fake).mean()
 

@@ -1,4 +1,4 @@
-"""Graph convolution with neighbour sampling and the score-function gradient (seed 002 P2).
+"""Graph convolution with neighbour sampling and the score-function gradient (CMU 10-417 F2023 HW3 P2).
 
 Node embeddings are rows: H is (N, D), W is (D, D').
 """
@@ -9,7 +9,7 @@ from torch import Tensor
 
 
 def gcn_layer(A: Tensor, H: Tensor, W: Tensor) -> Tensor:
-    r"""h_i' = relu( (1/N(i)) sum_j a_ij h_j W ) = relu(D^{-1} A H W)   (seed 002 eq. 7).
+    r"""h_i' = relu( (1/N(i)) sum_j a_ij h_j W ) = relu(D^{-1} A H W)   (CMU 10-417 F2023 HW3 eq. 7).
 
     A: (N, N) 0/1 adjacency, every node of degree >= 1; H: (N, D); W: (D, D').  Returns (N, D').
     """
@@ -23,7 +23,7 @@ def gcn_layer(A: Tensor, H: Tensor, W: Tensor) -> Tensor:
 
 
 def sampled_gcn_layer(H: Tensor, W: Tensor, neighbors: Tensor) -> Tensor:
-    r"""h_i' = relu( (1/k) sum_s h_{j_s} W ) over sampled neighbour indices   (seed 002 eq. 9).
+    r"""h_i' = relu( (1/k) sum_s h_{j_s} W ) over sampled neighbour indices   (CMU 10-417 F2023 HW3 eq. 9).
 
     H: (N, D); W: (D, D'); neighbors: (N, k) LongTensor of indices into H.  Returns (N, D').
     """
@@ -35,7 +35,7 @@ def sampled_gcn_layer(H: Tensor, W: Tensor, neighbors: Tensor) -> Tensor:
 
 
 def policy_gradient(theta: Tensor, H_nbrs: Tensor, W: Tensor, g: Tensor, idx: Tensor | None = None) -> Tensor:
-    r"""Score-function gradient of L wrt the softmax logits theta of q(j|i)   (seed 002 eq. 11).
+    r"""Score-function gradient of L wrt the softmax logits theta of q(j|i)   (CMU 10-417 F2023 HW3 eq. 11).
 
     With q = softmax(theta), h_i = E_{j~q}[h_j] W, g = dL/dh_i and c_j = <g, h_j W>:
       exact (idx None):  grad = sum_j q_j (e_j - q) c_j = q * (c - <q, c>)

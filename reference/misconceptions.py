@@ -27,7 +27,7 @@ class Misconception:
 
 
 def wrong_vae_dsigma_seed002(dlrecon_dh: Tensor, mu: Tensor, sigma: Tensor, eps: Tensor) -> tuple[Tensor, Tensor]:
-    """Seed 002 P1 Q4(b): dh_j/dsigma_j taken as e^{-sigma_j} instead of eps_j."""
+    """CMU 10-417 F2023 HW3 P1 Q4(b): dh_j/dsigma_j taken as e^{-sigma_j} instead of eps_j."""
     return dlrecon_dh + mu, dlrecon_dh * torch.exp(-sigma) + sigma - 1 / sigma
 
 
@@ -55,7 +55,7 @@ def reparameterize_sigma_as_log_variance(mu: Tensor, sigma: Tensor, eps: Tensor)
 
 
 def wrong_alpha_bar_seed002(betas: Tensor) -> Tensor:
-    """Seed 002 P4 Q1(a): alpha_bar_t = prod_{s=0}^{t} alpha_s, t + 1 factors (alpha_0 read as alpha_1)."""
+    """CMU 10-417 F2023 HW3 P4 Q1(a): alpha_bar_t = prod_{s=0}^{t} alpha_s, t + 1 factors (alpha_0 read as alpha_1)."""
     alphas = 1 - betas
     return torch.cat([alphas[:1], alphas[0] * torch.cumprod(alphas, dim=0)])
 
@@ -80,7 +80,7 @@ def q_sample_variance_as_std(x0: Tensor, t: int | Tensor, betas: Tensor, eps: Te
 
 
 def constant_beta_marginal_t_plus_1(x0: Tensor, t: int | Tensor, beta: float) -> tuple[Tensor, Tensor]:
-    """Seed 002 P4 Q1(a): (1 - beta)^{t+1}, one factor too many."""
+    """CMU 10-417 F2023 HW3 P4 Q1(a): (1 - beta)^{t+1}, one factor too many."""
     if torch.is_tensor(t):
         t = t.to(x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))
     ab = torch.as_tensor(1 - float(beta), dtype=x0.dtype) ** (t + 1)
@@ -100,7 +100,7 @@ def iwae_bound_naive(log_w: Tensor) -> Tensor:
 
 
 def constant_beta_marginal_product_of_alpha_bars(x0: Tensor, t: int | Tensor, beta: float) -> tuple[Tensor, Tensor]:
-    """Seed 002 P4 Q1(b): prod_{s=1}^{t} alpha_bar_s = (1 - beta)^{t(t+1)/2} used as alpha_bar_t."""
+    """CMU 10-417 F2023 HW3 P4 Q1(b): prod_{s=1}^{t} alpha_bar_s = (1 - beta)^{t(t+1)/2} used as alpha_bar_t."""
     if torch.is_tensor(t):
         t = t.to(x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))
     ab = torch.as_tensor(1 - float(beta), dtype=x0.dtype) ** (t * (t + 1) / 2)
@@ -120,14 +120,14 @@ def q_posterior_wrong_alpha_bar(xt: Tensor, x0: Tensor, t: int | Tensor, betas: 
 
 
 def mu_from_eps_plus_sign(xt: Tensor, eps: Tensor, t: int | Tensor, betas: Tensor) -> Tensor:
-    """Seed 000 Q2.6 as printed: the minus sign before beta_t / sqrt(1 - ab_t) eps is missing."""
+    """IFT6135 W2023 Q2.6 as printed: the minus sign before beta_t / sqrt(1 - ab_t) eps is missing."""
     ab = diffusion.alpha_bars(betas)
     ab_t, beta_t = diffusion._per_sample(ab, t, xt), diffusion._per_sample(betas, t - 1, xt)
     return (xt + beta_t / (1 - ab_t).sqrt() * eps) / (1 - beta_t).sqrt()
 
 
 def policy_gradient_without_dl_dh(theta: Tensor, H_nbrs: Tensor, W: Tensor, g: Tensor, idx: Tensor | None = None) -> Tensor:
-    """Seed 002 P2 Q1 (c): dL/dh never multiplied back, so the result is d h_i / d theta, shape (n_i, D')."""
+    """CMU 10-417 F2023 HW3 P2 Q1 (c): dL/dh never multiplied back, so the result is d h_i / d theta, shape (n_i, D')."""
     q = torch.softmax(theta, 0)
     hw = H_nbrs @ W
     score = torch.eye(theta.numel(), dtype=theta.dtype) - q                     # row j: e_j - q
@@ -195,7 +195,7 @@ def jsd_in_bits(p: Tensor, q: Tensor) -> Tensor:
 
 
 def kl_dual_r1_plus_sign(t_p: Tensor, t_q: Tensor) -> Tensor:
-    """Seed 003 Q6 as extracted: the minus sign between the two expectations is lost."""
+    """IFT6135 H2019 Q6 as extracted: the minus sign between the two expectations is lost."""
     return t_p.mean() + torch.exp(t_q - 1).mean()
 
 
@@ -252,7 +252,7 @@ def planar_flow_log_prob_plus_logdet(z0: Tensor, log_q0: Tensor, us: Tensor, ws:
 
 
 def flow_free_energy_seed004_eq12(log_p_xzK: Tensor, log_q0_z0: Tensor, sum_logdet: Tensor) -> Tensor:
-    """Seed 004 eq. (12) taken literally: E[ln q0] - E[log p(x, z_K)] - E[sum ln|det|] = -ELBO."""
+    """CSC 6137 HW2 eq. (12) taken literally: E[ln q0] - E[log p(x, z_K)] - E[sum ln|det|] = -ELBO."""
     return (log_q0_z0 - log_p_xzK - sum_logdet).mean(0)
 
 
@@ -283,7 +283,7 @@ def log_vamp_prior_unnormalised(z: Tensor, pseudo_inputs: Tensor, encoder) -> Te
 
 _ALPHA_BAR_HINT = (
     "alpha_bar_t = prod_{s=1}^{t} (1 - beta_s) has exactly t factors and alpha_bar_0 = 1 (the empty product); "
-    "your values match prod_{s=0}^{t}, one factor too many (the mistake in seed 002 P4 Q1a)."
+    "your values match prod_{s=0}^{t}, one factor too many (the mistake in CMU 10-417 F2023 HW3 P4 Q1a)."
 )
 _SIGMA_HINT = "sigma is a standard deviation (not a variance, not a log-variance)."
 _MIX_LOG_HINT = ("A mixture's log-density is the log of the average density, log (1/C) sum_c N(z; mu_c, sigma_c^2), computed "
@@ -295,7 +295,7 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
             "dsigma_exp_minus_sigma",
             wrong_vae_dsigma_seed002,
             "dh_j/dsigma_j = eps_j because h_j = mu_j + sigma_j * eps_j; your dl/dsigma uses e^{-sigma_j} "
-            "instead of eps_j (the mistake in seed 002 P1 Q4b). The KL part sigma_j - 1/sigma_j is right.",
+            "instead of eps_j (the mistake in CMU 10-417 F2023 HW3 P1 Q4b). The KL part sigma_j - 1/sigma_j is right.",
         ),
         Misconception("log_sigma", vae_grads_log_sigma,
                       "Return the gradient with respect to sigma itself; yours is with respect to log sigma (sigma * dl/dsigma). "
@@ -331,25 +331,25 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
         Misconception(
             "t_plus_1_factors", constant_beta_marginal_t_plus_1,
             "With a constant beta, alpha_bar_t = (1 - beta)^t (t factors): mean (1 - beta)^{t/2} x0, variance "
-            "1 - (1 - beta)^t. Your values match the exponent t + 1 (the mistake in seed 002 P4 Q1a).",
+            "1 - (1 - beta)^t. Your values match the exponent t + 1 (the mistake in CMU 10-417 F2023 HW3 P4 Q1a).",
         ),
         Misconception(
             "product_of_alpha_bars", constant_beta_marginal_product_of_alpha_bars,
             "alpha_bar_t = prod_s alpha_s = (1 - beta)^t is a product of alphas, not of alpha_bars; your values match "
-            "prod_{s<=t} alpha_bar_s = (1 - beta)^{t(t+1)/2} (the slip in seed 002 P4 Q1b).",
+            "prod_{s<=t} alpha_bar_s = (1 - beta)^{t(t+1)/2} (the slip in CMU 10-417 F2023 HW3 P4 Q1b).",
         ),
     ),
     "diffusion.q_xt_given_x0": (Misconception("t_plus_1_factors", q_xt_given_x0_wrong_alpha_bar, _ALPHA_BAR_HINT),),
     "diffusion.q_posterior": (Misconception("t_plus_1_factors", q_posterior_wrong_alpha_bar, _ALPHA_BAR_HINT),),
     "diffusion.mu_from_eps": (
         Misconception("plus_sign", mu_from_eps_plus_sign,
-                      "mu = (x_t - beta_t / sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_t) has a minus sign; seed 000's Q2.6 "
+                      "mu = (x_t - beta_t / sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_t) has a minus sign; IFT6135 W2023's Q2.6 "
                       "prints it without one (a typo), and your values match that typo."),
     ),
     "gcn.policy_gradient": (
         Misconception("missing_dl_dh", policy_gradient_without_dl_dh,
                       "grad_theta L = E_j[(grad_theta log q_j) <g, h_j W>]: multiply by g = dL/dh_i (an inner product with "
-                      "h_j W). Your values are d h_i / d theta, the factor dL/dh never multiplied back (the slip in seed 002 P2 Q1)."),
+                      "h_j W). Your values are d h_i / d theta, the factor dL/dh never multiplied back (the slip in CMU 10-417 F2023 HW3 P2 Q1)."),
     ),
     "autoregressive.pixelcnn_mask": (
         Misconception("types_swapped", pixelcnn_mask_types_swapped,
@@ -394,13 +394,13 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
     "gan.jsd": (Misconception("bits", jsd_in_bits, "Use natural logarithms (JSD <= log 2 nats); your values are in bits (log2)."),),
     "divergences.kl_dual_r1": (
         Misconception("plus_sign", kl_dual_r1_plus_sign,
-                      "R1[T] = E_p[T] - E_q[e^{T-1}]: the minus sign was lost in the seed's text (a typo), and your values match the plus."),
+                      "R1[T] = E_p[T] - E_q[e^{T-1}]: the minus sign was lost in the homework's text (a typo), and your values match the plus."),
         Misconception("no_minus_one", kl_dual_r1_no_minus_one, "The conjugate of u log u is e^{t-1}: R1 uses exp(t_q - 1), not exp(t_q)."),
     ),
     "divergences.kl_dual_r2": (
         Misconception("naive_log_mean_exp", kl_dual_r2_naive,
                       "log mean exp(t_q) overflows when T is large: compute it as torch.logsumexp(t_q, 0) - log n."),
-        Misconception("plus_sign", kl_dual_r2_plus_sign, "R2[T] = E_p[T] - log E_q[e^T], with a minus (lost in the seed's text)."),
+        Misconception("plus_sign", kl_dual_r2_plus_sign, "R2[T] = E_p[T] - log E_q[e^T], with a minus (lost in the homework's text)."),
         Misconception("mean_of_logs", kl_dual_r2_mean_of_logs, "log E_q[e^T] is not E_q[T] (Jensen: it is larger); keep the log of the mean of exp."),
     ),
     "simsiam.simsiam_H": (
@@ -425,7 +425,7 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
     ),
     "flows.flow_elbo": (
         Misconception("seed004_eq12_sign", flow_free_energy_seed004_eq12,
-                      "Your value is -ELBO, seed 004's eq. (12) taken literally: that equation is the free energy. "
+                      "Your value is -ELBO, CSC 6137 HW2's eq. (12) taken literally: that equation is the free energy. "
                       "ELBO = E[log p(x, z_K)] - E[ln q0(z0)] + E[sum_k ln|1 + u_k^T psi_k|]."),
     ),
     "priors.log_mog_prior": (

@@ -1,4 +1,4 @@
-"""Learned VAE priors (seed 004 Q3): Gaussian mixtures, VampPrior, aggregated posterior.
+"""Learned VAE priors (CSC 6137 HW2 Q3): Gaussian mixtures, VampPrior, aggregated posterior.
 
 z: (..., K); component parameters (C, K); sigmas are standard deviations (> 0).
 """

@@ -1,4 +1,4 @@
-"""Linear SimSiam dynamics (seed 000 Q4).
+"""Linear SimSiam dynamics (IFT6135 W2023 Q4).
 
 W: (n2, n1) encoder, Wp: (n2, n2) predictor, X = E[xbar xbar^T] and X' (augmentation
 noise) symmetric PSD (n1, n1).  Second moments: E[x1 x1^T] = E[x2 x2^T] = X + X', E[x1 x2^T] = X.

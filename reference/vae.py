@@ -24,7 +24,7 @@ def _check_same_shape(**tensors: Tensor) -> None:
 
 
 def reparameterize(mu: Tensor, sigma: Tensor, eps: Tensor) -> Tensor:
-    r"""h = mu + sigma * eps   (seed 002 P1 Q2, seed 003 Q1.1).
+    r"""h = mu + sigma * eps   (CMU 10-417 F2023 HW3 P1 Q2, IFT6135 H2019 Q1.1).
 
     mu, sigma, eps: (..., k); sigma > 0.  Returns (..., k).
     """
@@ -33,7 +33,7 @@ def reparameterize(mu: Tensor, sigma: Tensor, eps: Tensor) -> Tensor:
 
 
 def reparameterize_full(mu: Tensor, S: Tensor, z0: Tensor) -> Tensor:
-    r"""g(z0) = mu + S z0 for each row z0 of (..., K)   (seed 003 Q1.2).
+    r"""g(z0) = mu + S z0 for each row z0 of (..., K)   (IFT6135 H2019 Q1.2).
 
     mu: (K,), S: (K, K) non-singular, z0: (..., K).  Returns (..., K).
     """
@@ -42,7 +42,7 @@ def reparameterize_full(mu: Tensor, S: Tensor, z0: Tensor) -> Tensor:
 
 
 def log_density_full(z: Tensor, mu: Tensor, S: Tensor) -> Tensor:
-    r"""log N(z; mu, S S^T) by change of variables   (seed 003 eq. 1).
+    r"""log N(z; mu, S S^T) by change of variables   (IFT6135 H2019 eq. 1).
 
     log q(z) = log N(S^{-1}(z - mu); 0, I) - log|det S|
              = -1/2 ||S^{-1}(z - mu)||^2 - K/2 log(2 pi) - log|det S|
@@ -67,7 +67,7 @@ def _check_square_nonsingular(S: Tensor) -> None:
 def gkl(mu: Tensor, sigma: Tensor) -> Tensor:
     r"""KL( N(mu, diag sigma^2) || N(0, I) ), summed over the last dim.
 
-    GKL = sum_j [ -log sigma_j + (sigma_j^2 + mu_j^2 - 1) / 2 ]   (seed 002, eq. 2)
+    GKL = sum_j [ -log sigma_j + (sigma_j^2 + mu_j^2 - 1) / 2 ]   (CMU 10-417 F2023 HW3, eq. 2)
 
     mu, sigma: (..., k), sigma > 0.  Returns (...).
     """
@@ -77,7 +77,7 @@ def gkl(mu: Tensor, sigma: Tensor) -> Tensor:
 
 
 def vae_loss_grads(dlrecon_dh: Tensor, mu: Tensor, sigma: Tensor, eps: Tensor) -> tuple[Tensor, Tensor]:
-    r"""Gradients of l = l_recon(h) + GKL(mu, sigma) with h = mu + sigma * eps   (seed 002 P1 Q4).
+    r"""Gradients of l = l_recon(h) + GKL(mu, sigma) with h = mu + sigma * eps   (CMU 10-417 F2023 HW3 P1 Q4).
 
     dl/dmu_j    = dl_recon/dh_j + mu_j
     dl/dsigma_j = dl_recon/dh_j * eps_j + sigma_j - 1/sigma_j
@@ -96,7 +96,7 @@ def gaussian_entropy(sigma: Tensor) -> Tensor:
 
 
 def elbo_joint(log_px_given_z: Tensor, log_pz: Tensor, log_qz: Tensor) -> Tensor:
-    r"""ELBO = E_q[log p(x|z) + log p(z) - log q(z|x)]   (seed 004 eq. 1).
+    r"""ELBO = E_q[log p(x|z) + log p(z) - log q(z|x)]   (CSC 6137 HW2 eq. 1).
 
     Inputs: (L, ...) with the L Monte Carlo samples along dim 0.  Returns (...).
     """
@@ -107,7 +107,7 @@ def elbo_joint(log_px_given_z: Tensor, log_pz: Tensor, log_qz: Tensor) -> Tensor
 
 
 def elbo_entropy(log_px_given_z: Tensor, log_pz: Tensor, sigma: Tensor) -> Tensor:
-    r"""ELBO = E_q[log p(x|z) + log p(z)] + H(q)   (seed 004 eq. 2), q = N(mu, diag sigma^2).
+    r"""ELBO = E_q[log p(x|z) + log p(z)] + H(q)   (CSC 6137 HW2 eq. 2), q = N(mu, diag sigma^2).
 
     log_px_given_z, log_pz: (L, ...); sigma: (..., k).  Returns (...).
     """
@@ -115,7 +115,7 @@ def elbo_entropy(log_px_given_z: Tensor, log_pz: Tensor, sigma: Tensor) -> Tenso
 
 
 def elbo_kl(log_px_given_z: Tensor, mu: Tensor, sigma: Tensor) -> Tensor:
-    r"""ELBO = E_q[log p(x|z)] - KL(q || N(0, I))   (seed 004 eq. 3, seed 002 eq. 3).
+    r"""ELBO = E_q[log p(x|z)] - KL(q || N(0, I))   (CSC 6137 HW2 eq. 3, CMU 10-417 F2023 HW3 eq. 3).
 
     log_px_given_z: (L, ...); mu, sigma: (..., k).  Returns (...).
     """
@@ -123,7 +123,7 @@ def elbo_kl(log_px_given_z: Tensor, mu: Tensor, sigma: Tensor) -> Tensor:
 
 
 def iwae_bound(log_w: Tensor) -> Tensor:
-    r"""L_k estimate = logsumexp_j(log w_j) - log k over the last dim   (seed 001 Q3.4, seed 003 Q3).
+    r"""L_k estimate = logsumexp_j(log w_j) - log k over the last dim   (IFT6135 F2023 Q3.4, IFT6135 H2019 Q3).
 
     log_w: (..., k) with k >= 1.  Returns (...).  logsumexp keeps it finite for large |log w|.
     """
@@ -134,7 +134,7 @@ def iwae_bound(log_w: Tensor) -> Tensor:
 
 
 def beta_vae_loss(recon_nll: Tensor, mu: Tensor, sigma: Tensor, beta: float) -> Tensor:
-    r"""beta-VAE loss = recon_nll + beta * GKL(mu, sigma)   (seed 004 Q5.2); beta >= 0.
+    r"""beta-VAE loss = recon_nll + beta * GKL(mu, sigma)   (CSC 6137 HW2 Q5.2); beta >= 0.
 
     recon_nll: (...); mu, sigma: (..., k).  Returns (...).
     """

@@ -1,4 +1,4 @@
-"""Masked convolutions (seed 001 Q1, seed 003 Q4).  Implement each function; keep the names and signatures.
+"""Masked convolutions (IFT6135 F2023 Q1, IFT6135 H2019 Q4).  Implement each function; keep the names and signatures.
 
 Conventions (see STUDENT_API.md):
 - Convolutions are cross-correlations (no kernel flip, as torch.nn.functional.conv2d),

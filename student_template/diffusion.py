@@ -1,4 +1,4 @@
-"""DDPM (seed 000 Q2, seed 002 P3-P4).  Implement each function; keep the names and signatures.
+"""DDPM (IFT6135 W2023 Q2, CMU 10-417 F2023 HW3 P3-P4).  Implement each function; keep the names and signatures.
 
 Conventions (see STUDENT_API.md):
 - betas is 1-D of length T with betas[t-1] = beta_t; alpha_t = 1 - beta_t;
@@ -29,12 +29,12 @@ def q_sample(x0, t, betas, eps):
 
 
 def constant_beta_marginal(x0, t, beta):
-    """Return (mean, var) of x_t | x_0 when every beta_t equals the scalar beta (seed 002 Q4.1a)."""
+    """Return (mean, var) of x_t | x_0 when every beta_t equals the scalar beta (CMU 10-417 F2023 HW3 Q4.1a)."""
     raise NotImplementedError
 
 
 def q_posterior(xt, x0, t, betas):
-    """Return (mu_tilde, beta_tilde) of q(x_{t-1} | x_t, x_0) (seed 000 Q2.1)."""
+    """Return (mu_tilde, beta_tilde) of q(x_{t-1} | x_t, x_0) (IFT6135 W2023 Q2.1)."""
     raise NotImplementedError
 
 

@@ -1,4 +1,4 @@
-"""Dual representations of KL(p || q) (seed 003 Q6).  Implement each function; keep the names and signatures.
+"""Dual representations of KL(p || q) (IFT6135 H2019 Q6).  Implement each function; keep the names and signatures.
 
 Conventions (see STUDENT_API.md):
 - t_p holds T(x) on samples of p, t_q holds T(x) on samples of q; average over every

@@ -1,4 +1,4 @@
-"""Planar flows (seed 004 Q2).  Implement each function; keep the names and signatures.
+"""Planar flows (CSC 6137 HW2 Q2).  Implement each function; keep the names and signatures.
 
 Conventions (see STUDENT_API.md):
 - f(z) = z + u h(w^T z + b) with h = tanh, applied to each row z of shape (..., D);

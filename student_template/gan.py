@@ -1,4 +1,4 @@
-"""GAN discriminators and the Jensen-Shannon divergence (seed 000 Q3, seed 001 Q4, seed 003 Q5, Q7).
+"""GAN discriminators and the Jensen-Shannon divergence (IFT6135 W2023 Q3, IFT6135 F2023 Q4, IFT6135 H2019 Q5, Q7).
 
 Conventions (see STUDENT_API.md):
 - D(x) is the probability that x came from p1 ("real"); p0 is the other distribution.

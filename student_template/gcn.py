@@ -1,4 +1,4 @@
-"""Graph convolution with neighbour sampling (seed 002 P2).  Implement each function; keep the signatures.
+"""Graph convolution with neighbour sampling (CMU 10-417 F2023 HW3 P2).  Implement each function; keep the signatures.
 
 Conventions: node embeddings are rows (H is (N, D), W is (D, D')); arguments are torch
 tensors; never modify inputs; raise ValueError on invalid input (a node of degree 0, ...).

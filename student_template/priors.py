@@ -1,4 +1,4 @@
-"""Learned VAE priors (seed 004 Q3).  Implement each function; keep the names and signatures.
+"""Learned VAE priors (CSC 6137 HW2 Q3).  Implement each function; keep the names and signatures.
 
 Conventions (see STUDENT_API.md):
 - z has shape (..., K); component parameters have shape (C, K); sigmas are standard

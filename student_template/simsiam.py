@@ -1,4 +1,4 @@
-"""Linear SimSiam dynamics (seed 000 Q4).  Implement each function; keep the names and signatures.
+"""Linear SimSiam dynamics (IFT6135 W2023 Q4).  Implement each function; keep the names and signatures.
 
 Conventions (see STUDENT_API.md):
 - W is (n2, n1), Wp is (n2, n2); X and Xp (X') are symmetric PSD (n1, n1), with

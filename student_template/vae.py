@@ -27,12 +27,12 @@ def log_density_full(z, mu, S):
 
 
 def gkl(mu, sigma):
-    """Return KL(N(mu, diag sigma^2) || N(0, I)), summed over the last dim (seed 002 eq. 2).  (..., k) -> (...)."""
+    """Return KL(N(mu, diag sigma^2) || N(0, I)), summed over the last dim (CMU 10-417 F2023 HW3 eq. 2).  (..., k) -> (...)."""
     raise NotImplementedError
 
 
 def vae_loss_grads(dlrecon_dh, mu, sigma, eps):
-    """Return the tuple (dl_dmu, dl_dsigma) for l = l_recon(h) + GKL(mu, sigma), h = mu + sigma * eps (seed 002 P1 Q4).
+    """Return the tuple (dl_dmu, dl_dsigma) for l = l_recon(h) + GKL(mu, sigma), h = mu + sigma * eps (CMU 10-417 F2023 HW3 P1 Q4).
 
     dlrecon_dh, mu, sigma, eps: (..., k); each returned tensor is (..., k).
     """
@@ -40,7 +40,7 @@ def vae_loss_grads(dlrecon_dh, mu, sigma, eps):
 
 
 def elbo_joint(log_px_given_z, log_pz, log_qz):
-    """ELBO form (1) of seed 004: average of log p(x|z) + log p(z) - log q(z|x) over the L samples (dim 0).  (L, ...) -> (...)."""
+    """ELBO form (1) of CSC 6137 HW2: average of log p(x|z) + log p(z) - log q(z|x) over the L samples (dim 0).  (L, ...) -> (...)."""
     raise NotImplementedError
 
 

@@ -22,14 +22,19 @@ SCHEMA = json.loads((ROOT / "schemas" / "results.schema.json").read_text())
 def make_submission(dest: Path, base: str = "reference", append: dict[str, str] | None = None) -> Path:
     """A submission folder: every module copied from reference/ or student_template/, with code appended.
 
-    The reference base also gets the right answers.yaml (tests/fixtures/answers), the template its blank one.
+    The reference base also gets the right answers.yaml (tests/fixtures/answers), the template a blank one.
     """
     dest.mkdir(parents=True, exist_ok=True)
     source = ROOT / ("reference" if base == "reference" else "student_template")
     for name in MODULES:
         shutil.copy(source / name, dest / name)
-    answers = FIXTURES / "answers" / "ift6135-f2023.yaml" if base == "reference" else source / "answers.yaml"
-    shutil.copy(answers, dest / "answers.yaml")
+    if base == "reference":
+        shutil.copy(FIXTURES / "answers" / "ift6135-f2023.yaml", dest / "answers.yaml")
+    else:                                   # the blank answers.yaml a handout gives
+        from autograder.commands.build import answers_template
+        from autograder.grading.rubric import find, load
+
+        (dest / "answers.yaml").write_text(answers_template(*load(find("ift6135-f2023"))))
     for name, code in (append or {}).items():
         with open(dest / name, "a") as f:
             f.write("\n\n" + code + "\n")

@@ -3,8 +3,9 @@
 `ID-autograder.zip`: setup.sh and run_autograder at the root, then only what grading
 needs: the engine, the reference, this assignment's rubric, requirements.txt, ASSIGNMENT.
 
-`ID-handout.zip`: the stubs of every module the assignment grades (answers.yaml where it
-has answer items), and the local check: check.py plus `_autograder/`, which holds the
+`ID-handout.zip`: the stubs of the functions the assignment grades, answers.yaml made from
+its choice questions, requirements.txt (what the local check needs besides the student's own
+torch, never torch itself), and the local check: check.py plus `_autograder/`, which holds the
 engine, the stubs again in place of the reference, the visible items only (answer keys
 left out, each case's seed written out so the rubric's seed, which also draws the hidden
 inputs, stays private) and their recording (`recording.py`): the expected values and known
@@ -14,6 +15,7 @@ Zips are reproducible: entries sorted, timestamps fixed, permissions normalised.
 """
 from __future__ import annotations
 
+import ast
 import zipfile
 from pathlib import Path
 
@@ -25,33 +27,47 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ("setup.sh", "run_autograder", "requirements.txt")
 EPOCH = (2020, 1, 1, 0, 0, 0)
 
+STUDENT_REQUIREMENTS = "student-requirements.txt"     # the rubric's student_packages, for setup.sh to install
+
 CHECK_PY = '''"""Run the visible tests on your work, with the same engine as Gradescope: `python check.py`.
 
-Needs Linux (or WSL) and the packages in _autograder/requirements.txt (torch, pydantic, PyYAML, pytest).
+Works on Linux, macOS and Windows with Python 3.10 or newer, your own PyTorch (any 2.x) and
+the packages in requirements.txt (`pip install -r requirements.txt`; it never changes torch).
 """
+import importlib.util
 import sys
 from pathlib import Path
 
+if sys.version_info < (3, 10):
+    sys.exit(f"The local check needs Python 3.10 or newer; this is Python {sys.version.split()[0]}.")
+NEEDED = {"torch": "torch", "pydantic": "pydantic", "yaml": "PyYAML", "rich": "rich", "nbformat": "nbformat"}
+missing = [package for module, package in NEEDED.items() if importlib.util.find_spec(module) is None]
+if missing:
+    sys.exit(f"The local check needs {', '.join(missing)}: run  pip install {' '.join(missing)}"
+             + ("  (any torch 2.x)" if "torch" in missing else "  (this does not change your torch)"))
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_autograder"))
 from autograder.cli import main  # noqa: E402
 
-sys.exit(main(["check", str(HERE), "--assignment", "{assignment}", "--rubric", str(HERE / "_autograder" / "rubrics" / "{assignment}.yaml")]))
+sys.exit(main(["check", str(HERE), "--assignment", "{assignment}", "--rubric",
+               str(HERE / "_autograder" / "rubrics" / "{assignment}.yaml")]))
 '''
 
 
-HANDOUT_README = """# {assignment}: your files
+HANDOUT_README = """# {title}
 
-Fill in {files} (the function names and signatures must stay as they are), then run the
-visible tests on your machine with the same engine Gradescope uses:
+Fill in {files} (keep the function names and signatures as they are; a notebook `<module>.ipynb`
+works too: its functions, classes, imports and constants are graded, nothing else is run).
+Then run the visible tests on your own machine, with the same engine Gradescope uses:
 
+    pip install -r requirements.txt      # once: pydantic, PyYAML, rich, nbformat (it never changes your torch)
     python check.py
 
-It runs {visible} of the {total} tests (the others are hidden until grading) and tells you,
-for each failing one, the case, what you returned against what was expected, a hint, and a
-snippet that reproduces the failure.  It needs Linux or WSL and the packages in
-`_autograder/requirements.txt`.  Submit only your files; `_autograder/` is ignored if you
-upload it too.
+It runs {visible} of the {total} tests ({hidden:g} of the {points:g} points are in tests Gradescope shows after the
+due date) and tells you, for each failing one, the case, what you returned against what was
+expected, a hint, and a snippet that reproduces the failure.  Your code may import torch, numpy{packages}
+and the standard library: nothing else is installed on the grader.  Submit only your files;
+`_autograder/` is ignored if you upload it too.
 """
 
 
@@ -72,10 +88,13 @@ def _add_tree(z: zipfile.ZipFile, source: Path, prefix: str) -> None:
 def autograder_zip(assignment: str, out: Path) -> Path:
     """ID-autograder.zip: what Gradescope's "Configure Autograder" page takes."""
     path = out / f"{assignment}-autograder.zip"
+    spec, _ = rubric.load(rubric.find(assignment))
     with zipfile.ZipFile(path, "w") as z:
         for name in RUNTIME:
             _add(z, name, (ROOT / name).read_bytes(), executable=name != "requirements.txt")
         _add(z, "ASSIGNMENT", f"{assignment}\n".encode())
+        if spec.student_packages:
+            _add(z, STUDENT_REQUIREMENTS, "".join(f"{p}\n" for p in spec.student_packages).encode())
         _add_tree(z, ROOT / "autograder", "autograder")
         _add_tree(z, ROOT / "reference", "reference")
         _add(z, f"rubrics/{assignment}.yaml", rubric.find(assignment).read_bytes())
@@ -83,11 +102,18 @@ def autograder_zip(assignment: str, out: Path) -> Path:
 
 
 def visible_rubric(spec: rubric.Rubric, items: list[rubric.GradedItem]) -> tuple[dict, list[rubric.GradedItem]]:
-    """The rubric a handout carries (as YAML data) and its items: visible items only, no answer keys,
-    every case with its own seed."""
+    """The rubric a handout carries (as YAML data) and its items: visible items only, no answer keys, every case
+    with its own seed, and a `handout` section: the grader's torch, the points it leaves out, the questions."""
+    import torch
+
+    from autograder.grading.answer_sheet import keys
+
     shown = [g for g in items if g.visibility == "visible" and not g.check.expected]
     data = spec.model_dump(mode="json", exclude_defaults=True, exclude={"items", "seed", "total_points"})
     data["seed"] = 0
+    hidden = sum(g.item.points for g in items if g not in shown)
+    data["handout"] = rubric.Handout(torch=torch.__version__.split("+")[0], hidden_points=hidden,
+                                     answers=keys(spec, items)).model_dump(mode="json", exclude_defaults=True)
     data["items"] = []
     for graded in shown:
         entry = graded.item.model_dump(mode="json", exclude_defaults=True, exclude={"cases"})
@@ -100,26 +126,61 @@ def visible_rubric(spec: rubric.Rubric, items: list[rubric.GradedItem]) -> tuple
 def handout_zip(assignment: str, out: Path) -> Path:
     """ID-handout.zip: the stubs to fill in and the local check of the visible tests."""
     spec, items = rubric.load(rubric.find(assignment))
-    files = ["answers.yaml" if m == "answers" else f"{m}.py" for m in sorted({g.spec.module for g in items})]
+    graded = {g.spec.module: set() for g in items}
+    for g in items:
+        graded[g.spec.module].add(g.spec.function)
+    files = ["answers.yaml" if m == "answers" else f"{m}.py" for m in sorted(graded)]
     data, shown = visible_rubric(spec, items)
+    packages = "".join(f", {p}" for p in spec.student_packages)
     path = out / f"{assignment}-handout.zip"
     with zipfile.ZipFile(path, "w") as z:
-        for name in files:
-            _add(z, name, (ROOT / "student_template" / name).read_bytes())
+        for module in sorted(graded):
+            if module == "answers":
+                _add(z, "answers.yaml", answers_template(spec, items).encode())
+            else:
+                _add(z, f"{module}.py", stub(module, graded[module]).encode())
         _add(z, "check.py", CHECK_PY.replace("{assignment}", assignment).encode())
-        _add(z, "README.md", HANDOUT_README.format(assignment=assignment, files=", ".join(files), visible=len(shown),
-                                                   total=len(items)).encode())
+        _add(z, "requirements.txt", (ROOT / "student_template" / "requirements.txt").read_bytes())
+        _add(z, "README.md", HANDOUT_README.format(
+            title=spec.title, files=", ".join(files), visible=len(shown), total=len(items), points=spec.total,
+            hidden=data["handout"].get("hidden_points", 0), packages=packages).encode())
         _add_tree(z, ROOT / "autograder", "_autograder/autograder")
-        for stub in sorted((ROOT / "student_template").glob("*.py")):
-            _add(z, f"_autograder/reference/{stub.name}", stub.read_bytes())
+        for template in sorted((ROOT / "student_template").glob("*.py")):
+            _add(z, f"_autograder/reference/{template.name}", template.read_bytes())
         _add(z, "_autograder/reference/__init__.py", b'"""Stubs: the handout has no reference; expected values are recorded."""\n')
         _add(z, "_autograder/reference/misconceptions.py",
              b'"""Known mistakes are recorded with each case in the handout."""\nMISCONCEPTIONS: dict = {}\n')
-        _add(z, "_autograder/requirements.txt", (ROOT / "requirements.txt").read_bytes())
         header = f"# Visible tests of {assignment} for the local check (generated by `python -m autograder build`).\n"
         _add(z, f"_autograder/rubrics/{assignment}.yaml", (header + yaml.safe_dump(data, sort_keys=False, width=120)).encode())
         _add(z, f"_autograder/rubrics/{assignment}.recorded", recording.record(shown))
     return path
+
+
+def stub(module: str, functions: set[str]) -> str:
+    """The student template of `module` with only the functions the assignment grades (docstring, imports, constants kept)."""
+    source = (ROOT / "student_template" / f"{module}.py").read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    drop = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name not in functions]
+    for node in reversed(drop):
+        start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        end = node.end_lineno
+        while end < len(lines) and not lines[end].strip():          # the blank lines after it go with it
+            end += 1
+        del lines[start - 1: end]
+    return "".join(lines)
+
+
+def answers_template(spec: rubric.Rubric, items: list[rubric.GradedItem]) -> str:
+    """answers.yaml to fill in: one key per choice question, its question and allowed values as a comment."""
+    from autograder.grading.answer_sheet import keys
+
+    lines = [f"# Choice questions of {spec.title}.  Replace each null with your answer, e.g. `q4_1: b`."]
+    for question in keys(spec, items):
+        allowed = ("a list of any of " if question.multiple else "one of ") + ", ".join(map(str, question.choices or [])) \
+            if question.choices else "your answer"
+        lines.append(f"{question.key}: null   # {question.question}: {allowed}")
+    return "\n".join(lines) + "\n"
 
 
 def build(assignment: str, out: Path) -> list[Path]:

@@ -46,7 +46,7 @@ def run(root: Path) -> int:
 
         with zygote:
             path = rubric.find(assignment_of(root / "source"), root / "source" / "rubrics")
-            graded = engine.grade(zygote, root / "submission", path, pytest_output=True)
+            graded = engine.grade(zygote, root / "submission", path)
         if terminated:
             raise RuntimeError("grading was stopped before it finished")
         results = results_json.to_results(graded)

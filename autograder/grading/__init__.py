@@ -1,8 +1,7 @@
 """Grading: rubric + submission -> item results -> results.json, with the student's code in the sandbox.
 
-engine.py     one grading run: fork the zygote first, then load the rubric and run the suite
+engine.py     one grading run: the launcher first (zygote or spawner), then the rubric, phase by phase
 rubric.py     the rubric YAML: schema, loading with line numbers, instructor-facing errors
-plugin.py     the pytest plugin that turns rubric items into tests (suite/ holds the one test)
 runner.py     one item: build each case, call the worker, judge, score
 verdicts.py   what the runner finds: a verdict per case, a score per item
 sides.py      where a check's functions come from: the reference, or the student's, called over the wire

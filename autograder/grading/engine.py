@@ -1,51 +1,53 @@
-"""One grading run: rubric + submission -> item results, with the suite run by pytest.
+"""One grading run: rubric + submission -> item results, phase by phase, each item's check against a worker.
 
-`start()` must be called first: it imports torch, fixes determinism and forks the
-zygote before any rubric, reference or input exists in this process.  `grade()` then
-loads the rubric, lays out the submission once per phase (visible, hidden) in a private
-scratch directory, and runs the grading suite under pytest with the grading plugin.
+`start()` must be called first: it sets up torch and starts what makes workers before any
+rubric, reference or input exists in this process: the zygote where it can run (Linux with
+fork and /proc: confined forks, as on Gradescope), else a spawner (a fresh interpreter per
+worker, for a student's own machine).  `grade()` then loads the rubric and grades the visible
+items, then the others, each phase on a fresh copy of the submission in a private scratch
+folder, with a fresh worker.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
+import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.sandbox.confine import Limits
-
-SUITE = Path(__file__).resolve().parent / "suite"
 DEFAULT_SANDBOX_USER = "gm-sandbox"
 
 
-def start(sandbox_user: str = DEFAULT_SANDBOX_USER, limits: Limits = Limits()):
-    """Import torch deterministically and fork the zygote; returns it (use as a context manager)."""
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import torch
+def zygote_possible() -> bool:
+    """Whether the zygote can run here: Linux, os.fork, the resource/fcntl/pwd modules, and a readable /proc."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and os.access("/proc/self/status", os.R_OK)
+            and all(importlib.util.find_spec(m) is not None for m in ("resource", "fcntl", "pwd")))
 
-    torch.set_num_threads(1)
-    # The public torch.use_deterministic_algorithms(True) also imports torch._inductor (about a
-    # second) only to mirror the flag there; the grader never compiles, so set the flag itself.
-    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
-    setter(True) if setter else torch.use_deterministic_algorithms(True)
-    _warm_up(torch)
+
+def start(sandbox_user: str = DEFAULT_SANDBOX_USER, limits=None, *, portable: bool | None = None,
+          account_required: bool = True):
+    """Set up torch deterministically and start a launcher (use as a context manager); portable=None chooses.
+
+    Root drops workers to `sandbox_user`; without that account, `account_required=False` (a local check)
+    runs them as root.
+    """
+    from autograder.sandbox.startup import prepare_torch
+
+    if portable if portable is not None else not zygote_possible():
+        from autograder.sandbox.spawner import Spawner
+
+        spawner = Spawner()            # first: its interpreter imports torch while this one does
+        prepare_torch()
+        return spawner
+    prepare_torch()
+    from autograder.sandbox.confine import Limits
     from autograder.sandbox.zygote import Sandbox, Zygote
 
-    return Zygote(Sandbox.resolve(sandbox_user), limits)
-
-
-def _warm_up(torch) -> None:
-    """Initialise torch's lazy CPU probes (cpuinfo, convolution backends) before the fork.
-
-    A confined worker cannot read /proc/cpuinfo, so a first convolution there would print
-    cpuinfo and NNPACK warnings into the student's output.  NNPACK is also switched off so
-    every convolution takes the same (native) path wherever it runs.
-    """
-    torch.backends.nnpack.set_flags(False)
-    for dtype in (torch.float32, torch.float64):
-        torch.nn.functional.conv2d(torch.zeros(1, 1, 3, 3, dtype=dtype), torch.zeros(1, 1, 3, 3, dtype=dtype), padding=1)
+    return Zygote(Sandbox.resolve(sandbox_user, required=account_required), limits or Limits())
 
 
 @dataclass
@@ -60,6 +62,9 @@ class GradingRun:
     notes: list[str] = field(default_factory=list)
     layers: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
+    answers: tuple[bool, str] | None = None   # (no problem, report) on answers.yaml as a whole, where there are questions
+    hidden_points: float = 0.0       # points of tests this run left out (a local check's hidden tests)
+    grader_torch: str | None = None  # the grader's torch, where the rubric comes from a handout
 
     @property
     def score(self) -> float:
@@ -70,63 +75,79 @@ class GradingRun:
         return sum(i.item.points for i in self.items)
 
 
-def grade(zygote, submission: str | Path, rubric_path: str | Path, *, visible_only: bool = False, pytest_output: bool = False,
+def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_only: bool = False,
           only: set[str] | None = None) -> GradingRun:
     """Grade `submission` with the rubric (or its items in `only`); a rubric with a `.recorded` file beside it
-    (a student handout) takes expected values from that recording instead of the reference."""
-    import pytest
+    (a student handout) takes expected values from that recording instead of the reference.
 
-    from autograder.grading import rubric as rubric_mod
-    from autograder.grading.plugin import GradingPlugin
+    Visible items run first, then the others on a fresh worker and a fresh copy, so nothing from a call
+    they make can reach a visible test.  An item whose grading fails in the grader is recorded in `errors`.
+    """
+    from autograder.grading import answer_sheet, rubric as rubric_mod
     from autograder.grading.recording import RecordedValues
-    from autograder.grading.runner import ReferenceValues, modules_used
+    from autograder.grading.runner import ReferenceValues, functions_used, run_item
+    from autograder.safe_text import code
     from autograder.sandbox.cleanup import remove_tree
     from autograder.sandbox.client import WorkerClient
     from autograder.submission.intake import hand_over, prepare
+    from autograder.submission.locate import offered
 
     begin = time.monotonic()
     rubric, items = rubric_mod.load(rubric_path)
+    questions = answer_sheet.keys(rubric, items)
+    hidden_points = rubric.handout.hidden_points if rubric.handout else 0.0
     if visible_only:
+        hidden_points += sum(i.item.points for i in items if i.visibility != "visible")
         items = [i for i in items if i.visibility == "visible"]
     if only is not None:
         items = [i for i in items if i.id in only]
     recording = Path(rubric_path).with_suffix(".recorded")
     values = RecordedValues(recording) if recording.exists() else ReferenceValues()
-    names = modules_used(items)
+    wanted = functions_used(items) | ({"answers": {"choice"}} if questions else {})
     base = Path(tempfile.mkdtemp(prefix=f"gm-grade-{os.getpid()}-"))   # the pid: whose scratch it is
-    os.chmod(base, 0o711)                      # the sandbox user may traverse, not list
+    if launcher.sandbox.uid is not None:
+        os.chmod(base, 0o711)                  # the sandbox user may traverse, not list
     deadline = begin + rubric.defaults.total_budget_s
     notes: list[str] = []
-
-    def open_client(phase_items: list) -> WorkerClient:
-        """A worker's client on a fresh copy, in a folder whose name says nothing (not even the phase),
-        with the phase's modules imported before any call."""
-        work = base / secrets.token_hex(4)
-        sub = prepare(submission, work, names)
-        if not notes:
-            notes.extend(sub.notes or [])
-        hand_over(work, zygote.sandbox.uid, zygote.sandbox.gid)
-        client = WorkerClient(zygote, str(work), sub.modules, sub.search_path, deadline=deadline,
-                              import_timeout_s=max(g.timeout_s for g in phase_items))
-        client.prepare(modules_used(phase_items))
-        return client
-
-    plugin = GradingPlugin(items, open_client, deadline=deadline, values=values)
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    args = [str(SUITE / "test_rubric.py"), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE)]
-    args += ["-q", "--tb=no", "-p", "no:warnings"] if pytest_output else ["-p", "no:terminal"]
+    results, errors, layers, sheet = {}, {}, {}, None
+    phases = {"visible": [g for g in items if g.visibility == "visible"], "hidden": [g for g in items if g.visibility != "visible"]}
     try:
-        pytest.main(args, plugins=[plugin])
+        for phase, phase_items in phases.items():
+            if not phase_items:
+                continue
+            work = base / secrets.token_hex(4)       # a name that says nothing, not even the phase
+            sub = prepare(submission, work, wanted, rubric.student_packages)
+            if not notes:
+                notes.extend(sub.notes)
+            hand_over(work, launcher.sandbox.uid, launcher.sandbox.gid)
+            client = WorkerClient(launcher, str(work), sub.modules, sub.search_path, deadline=deadline,
+                                  import_timeout_s=max(g.timeout_s for g in phase_items))
+            for module, packages in sub.unavailable.items():
+                client.refuse(module, f"your code imports {', '.join(code(p) for p in packages)} (in `{module}.py`), which "
+                                      f"{'is' if len(packages) == 1 else 'are'} not available on the grader (available: "
+                                      f"{', '.join(offered(rubric.student_packages))}).")
+            try:
+                client.prepare(set(functions_used(phase_items)))
+                if questions and sheet is None:           # answers.yaml as a whole, read before any input exists
+                    sheet = answer_sheet.report(client.answers(), questions)
+                for graded in phase_items:
+                    try:
+                        results[graded.id] = run_item(graded, client, deadline, values)
+                    except Exception:  # noqa: BLE001 - one item's grader failure is that item's, and instructors'
+                        errors[graded.id] = traceback.format_exc()
+            finally:
+                if client.layers:
+                    layers[phase] = client.layers
+                client.stop()
     finally:
-        plugin.close()
-        zygote.clean_up()
+        launcher.clean_up()
         try:
             remove_tree(base)
         except OSError:
             pass
-    layers = {"grader": _grader_layers(rubric_path, plugin.layers), **plugin.layers}
-    return GradingRun(rubric.assignment, rubric.title, items, plugin.results, plugin.errors, notes, layers,
-                  time.monotonic() - begin)
+    layers = {"grader": _grader_layers(rubric_path, layers), **layers}
+    return GradingRun(rubric.assignment, rubric.title, items, results, errors, notes, layers, time.monotonic() - begin,
+                      sheet, hidden_points, rubric.handout.torch if rubric.handout else None)
 
 
 def _grader_layers(rubric_path: str | Path, workers: dict[str, dict]) -> dict:

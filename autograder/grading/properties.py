@@ -59,7 +59,7 @@ def symmetric_psd(got: Any, expected: torch.Tensor, call: Call, comparison: Comp
 
 
 def ordered_pair(got: Any, expected: tuple, call: Call, comparison: Comparison) -> Mismatch | None:
-    """(R1, R2) with R1 <= R2 (seed 003 Q6.3), both finite where the reference is."""
+    """(R1, R2) with R1 <= R2 (IFT6135 H2019 Q6.3), both finite where the reference is."""
     tol = comparison.tolerance
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return Mismatch("wrong type", "expected the two values (kl_dual_r1, kl_dual_r2)")
@@ -75,7 +75,7 @@ def ordered_pair(got: Any, expected: tuple, call: Call, comparison: Comparison) 
 
 
 def norm_bound(got: Any, expected: torch.Tensor, call: Call, comparison: Comparison) -> Mismatch | None:
-    """||W_k|| <= e^{-lambda0 k dt} ||W_0|| with lambda0 = lambda_min(X') (seed 000 Q4.3, an inequality)."""
+    """||W_k|| <= e^{-lambda0 k dt} ||W_0|| with lambda0 = lambda_min(X') (IFT6135 W2023 Q4.3, an inequality)."""
     tol = comparison.tolerance
     problem = _shaped(got, expected, "norms")
     if problem:

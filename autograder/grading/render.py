@@ -30,6 +30,13 @@ def _module_level(result: ItemResult) -> CaseResult | None:
     return next((c for c in result.cases if c.module_level), None)
 
 
+WHEN_SHOWN = {
+    "after_due_date": "a hidden test: Gradescope shows it after the due date; its inputs and values are never shown",
+    "after_published": "a hidden test: Gradescope shows it once grades are published; its inputs and values are never shown",
+    "hidden": "a hidden test: for instructors only; its inputs and values are never shown",
+}
+
+
 def hidden_view(result: ItemResult) -> list[str]:
     """All a hidden test shows: the pass count and the public summaries of its cases (they depend on the
     submission alone), or the one module-level problem.  Never a detail, a block, a hint, a snippet or output."""
@@ -37,7 +44,7 @@ def hidden_view(result: ItemResult) -> list[str]:
     if module is not None:
         return [module.summary]
     public = dict.fromkeys(c.summary for c in result.cases if c.public)
-    return [headline(result) + " (hidden test: its inputs and values are not shown)", *list(public)[:MAX_CASES_SHOWN]]
+    return [f"{headline(result)} ({WHEN_SHOWN[result.graded.visibility]})", *list(public)[:MAX_CASES_SHOWN]]
 
 
 def visible_view(result: ItemResult) -> list[str]:

@@ -123,6 +123,10 @@ def to_results(report: GradingRun) -> Results:
             status="passed" if result is not None and result.passed else "failed",
             output=result.output if result is not None else INTERNAL_ERROR, visibility=graded.visibility,
             tags=[graded.spec.module, graded.spec.qualname, graded.check.name]))
+    if report.answers is not None:               # listed after the items; its number shows it first on Gradescope
+        ok, text = report.answers
+        tests.append(TestResult(name="answers.yaml (a check of the file, 0 points)", number="0", score=0, max_score=0,
+                                status="passed" if ok else "failed", output=text, visibility="visible"))
     if report.errors:
         trace = "\n\n".join(f"{item_id}:\n{text}" for item_id, text in report.errors.items())
         tests.append(TestResult(name="Grader errors (instructors only)", number=str(len(report.items) + 1), score=0,

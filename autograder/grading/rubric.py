@@ -51,12 +51,32 @@ class Item(Strict):
     cases: list[dict[str, Any]] = Field(min_length=1)
 
 
+class AnswerKey(Strict):
+    """A choice question as a handout describes it: its key in answers.yaml and the values it takes, never the answer."""
+
+    key: str
+    question: str
+    choices: list[str | int] | None = None
+    multiple: bool = False
+
+
+class Handout(Strict):
+    """Written by `build` into a handout's rubric: what the local check says about the tests it does not run."""
+
+    torch: str = Field(description="The grader's torch version.")
+    hidden_points: float = Field(default=0, ge=0, description="Points of the tests the handout leaves out.")
+    answers: list[AnswerKey] = Field(default=[], description="The assignment's choice questions, for checking answers.yaml.")
+
+
 class Rubric(Strict):
     assignment: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
     title: str
     seed: int
     total_points: float | None = Field(default=None, ge=0, description="If set, must equal the sum of the items' points.")
+    student_packages: list[str] = Field(default=[], description="Packages besides torch and numpy that student code may "
+                                        "import, as pip requirements (setup.sh installs them; the handout lists them).")
     defaults: Defaults = Defaults()
+    handout: Handout | None = Field(default=None, description="Only in a handout's rubric (written by `build`).")
     items: list[Item] = Field(min_length=1)
 
     @field_validator("items")

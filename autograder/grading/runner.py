@@ -25,7 +25,8 @@ from autograder.grading.rubric import GradedItem
 from autograder.grading.sides import ReferenceSide, StudentFailed, StudentSide
 from autograder.grading.verdicts import MODULE_LEVEL, CaseResult, ItemResult
 from autograder.safe_text import fence
-from autograder.sandbox.client import DISK_LIMIT, CallOutcome, WorkerClient
+from autograder.sandbox import wire
+from autograder.sandbox.client import CallOutcome, WorkerClient
 from autograder.specs.base import Call
 from autograder.specs.registry import registry
 
@@ -45,9 +46,14 @@ class ReferenceValues:
         return mistakes.wrong_answers(graded.check, call)
 
 
-def modules_used(items: list[GradedItem]) -> set[str]:
-    """The student modules the items' checks call (a probe may call functions besides its item's)."""
-    return {q.split(".")[0] for g in items for q in g.check.run.uses(build_call(g, *g.cases[0]))}
+def functions_used(items: list[GradedItem]) -> dict[str, set[str]]:
+    """The student functions the items' checks call, by module (a probe may call functions besides its item's)."""
+    used: dict[str, set[str]] = {}
+    for g in items:
+        for qualname in g.check.run.uses(build_call(g, *g.cases[0])):
+            module, function = qualname.split(".")
+            used.setdefault(module, set()).add(function)
+    return used
 
 
 def build_call(graded: GradedItem, params: Any, seed: int) -> Call:
@@ -65,7 +71,7 @@ def expected_value(graded: GradedItem, params: Any, call: Call) -> Any:
     return check.run(ReferenceSide(), mistakes.copies(call))
 
 
-def _module_message(outcome: CallOutcome, qualname: str, disk_mib: int) -> str:
+def _module_message(outcome: CallOutcome, qualname: str) -> str:
     """A module-level problem in the grader's own words: what it knows from its facts, never text from the worker."""
     module, function = qualname.split(".")
     file = "`answers.yaml`" if module == "answers" else f"`{module}.py`"
@@ -81,7 +87,8 @@ def _module_message(outcome: CallOutcome, qualname: str, disk_mib: int) -> str:
                           "move slow work into functions).",
         "import_crashed": f"the process importing {file} died (os._exit, a crash, or too much memory).",
         "import_protocol": f"importing {file} interfered with the grader's channel.",
-        "import_disk": f"importing {file} wrote more than {disk_mib} MiB of files.",
+        "import_disk": f"importing {file} wrote more than {outcome.message} MiB of files.",
+        "import_unavailable": outcome.message,                   # the grader's own sentence (engine.py)
     }[outcome.kind]
 
 
@@ -93,7 +100,6 @@ def _outcome_failure(graded: GradedItem, outcome: CallOutcome, timeout_s: float,
     Summaries are the grader's own words; what the student's code wrote (an exception, a traceback) goes into
     the fenced `block`, which only a visible test shows.
     """
-    disk_mib = DISK_LIMIT >> 20
     if outcome.status == "timeout":
         return CaseResult(False, f"timed out (each call may take at most {graded.timeout_s:g} s)" if timeout_s >= graded.timeout_s
                           else "timed out when the grading time budget ran out", public=True)
@@ -103,11 +109,11 @@ def _outcome_failure(graded: GradedItem, outcome: CallOutcome, timeout_s: float,
     if outcome.status == "protocol":
         return CaseResult(False, "your code interfered with the grader's channel; the result could not be read", public=True)
     if outcome.status == "disk":
-        return CaseResult(False, f"your code wrote more than {disk_mib} MiB of files (in its folder and the temporary folders); "
+        return CaseResult(False, f"your code wrote more than {outcome.message} MiB of files (in its folder and the temporary folders); "
                                  "the call was stopped and the files deleted", public=True)
     if outcome.status == "error" and outcome.kind in MODULE_LEVEL:
-        text = outcome.traceback or (outcome.message if outcome.kind in ("syntax_error", "import_error") else "")
-        return CaseResult(False, _module_message(outcome, qualname, disk_mib),
+        text = outcome.traceback or (outcome.message if outcome.kind in wire.IMPORT_ERRORS else "")
+        return CaseResult(False, _module_message(outcome, qualname),
                           block=fence(text, tail=True) if text else "")
     if outcome.status == "error":
         return CaseResult(False, raised, block=fence(outcome.traceback or outcome.message, tail=True))

@@ -1,4 +1,8 @@
-"""The score table a terminal shows for a grading run (`grade`, `check`)."""
+"""What a terminal shows of a grading run: the score table (`grade`, Gradescope's log) and a student's report (`check`).
+
+On a terminal that takes colours, rich draws the table and renders each failing test's
+markdown (bold, code blocks); piped, or with NO_COLOR set, everything is plain text.
+"""
 from __future__ import annotations
 
 import os
@@ -8,27 +12,74 @@ from autograder.grading.engine import GradingRun
 from autograder.grading.results import INTERNAL_ERROR
 
 
-def _colour(code: str) -> str:
-    return code if sys.stdout.isatty() and "NO_COLOR" not in os.environ else ""
+def styled() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def table(report: GradingRun, details: bool = False) -> str:
-    """Score table for a terminal: one line per item, then (optionally) the feedback of failures."""
-    green, red, dim, bold, reset = (_colour(c) for c in ("\033[32m", "\033[31m", "\033[2m", "\033[1m", "\033[0m"))
-    width = max([len(i.title) for i in report.items] + [10])
-    lines = [f"{bold}{report.title}{reset}", ""]
-    for graded in report.items:
-        result = report.results.get(graded.id)
-        ok = result is not None and result.passed
-        mark = f"{green}PASS{reset}" if ok else f"{red}FAIL{reset}"
-        score = result.score if result else 0.0
-        lines.append(f"{mark}  {graded.title:<{width}}  {score:6.2f} / {graded.item.points:<6.2f} {dim}{graded.visibility}{reset}")
-    lines += ["", f"{bold}Total: {report.score:.2f} / {report.total:.2f}{reset}  ({report.seconds:.1f} s)"]
-    if report.notes:
-        lines += ["", "About the submission:"] + [f"  - {n}" for n in report.notes]
+def _rows(run: GradingRun) -> list[tuple[bool, str, float, float, str]]:
+    rows = []
+    for graded in run.items:
+        result = run.results.get(graded.id)
+        rows.append((result is not None and result.passed, graded.title, result.score if result else 0.0,
+                     graded.item.points, graded.visibility))
+    return rows
+
+
+def _failures(run: GradingRun) -> list[tuple[str, str]]:
+    sheet = [("answers.yaml", run.answers[1])] if run.answers is not None and not run.answers[0] else []
+    return sheet + [(g.title, run.results[g.id].output if g.id in run.results else INTERNAL_ERROR)
+                    for g in run.items if g.id not in run.results or not run.results[g.id].passed]
+
+
+def table(run: GradingRun, details: bool = False) -> str:
+    """Plain text: one line per item, the total, notes, and (with `details`) the feedback of failures."""
+    width = max([len(title) for _, title, *_ in _rows(run)] + [10])
+    lines = [run.title, ""]
+    lines += [f"{'PASS' if ok else 'FAIL'}  {title:<{width}}  {score:6.2f} / {points:<6.2f} {visibility}"
+              for ok, title, score, points, visibility in _rows(run)]
+    lines += ["", f"Total: {run.score:.2f} / {run.total:.2f}  ({run.seconds:.1f} s)"]
+    if run.notes:
+        lines += ["", "About the submission:"] + [f"  - {n}" for n in run.notes]
     if details:
-        for graded in report.items:
-            result = report.results.get(graded.id)
-            if result is None or not result.passed:
-                lines += ["", f"{bold}{red}{graded.title}{reset}", result.output if result else INTERNAL_ERROR]
+        for title, output in _failures(run):
+            lines += ["", title, output]
     return "\n".join(lines)
+
+
+def summary(run: GradingRun) -> list[str]:
+    """A student's closing lines: the visible total, where the other points are, and a torch that differs."""
+    lines = [f"Visible tests: {run.score:.2f} / {run.total:.2f} points."]
+    if run.hidden_points:
+        lines.append(f"{run.hidden_points:g} more points are in tests Gradescope shows after the due date.")
+    if run.grader_torch:
+        import torch
+
+        mine = torch.__version__.split("+")[0]
+        if mine != run.grader_torch.split("+")[0]:
+            lines.append(f"Your torch is {mine}; the grader uses {run.grader_torch.split('+')[0]}: values may differ in the "
+                         "last digits.")
+    return lines
+
+
+def print_report(run: GradingRun) -> None:
+    """The local check's report: rendered by rich on a terminal, plain text otherwise."""
+    if not styled():
+        print(table(run, details=True) + "\n\n" + "\n".join(summary(run)))
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.table import Table
+
+    console = Console()
+    grid = Table(title=run.title, title_style="bold", show_header=False, box=None)
+    for ok, title, score, points, visibility in _rows(run):
+        grid.add_row("[green]PASS[/]" if ok else "[red]FAIL[/]", title, f"{score:.2f} / {points:.2f}", f"[dim]{visibility}[/]")
+    console.print(grid)
+    for note in run.notes:
+        console.print(Markdown(f"- {note}"))
+    for title, output in _failures(run):
+        console.rule(f"[bold red]{title}")
+        console.print(Markdown(output))
+    console.print()
+    for line in summary(run):
+        console.print(line, style="bold", highlight=False)

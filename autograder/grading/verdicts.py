@@ -10,7 +10,7 @@ from autograder.specs.base import Call
 
 # The module or function cannot be used at all (grader facts, or what an import showed): every case fails alike.
 MODULE_LEVEL = ("missing_module", "missing_function", "not_implemented", "syntax_error", "import_error", "import_timeout",
-                "import_crashed", "import_protocol", "import_disk")
+                "import_crashed", "import_protocol", "import_disk", "import_unavailable")
 
 
 @dataclass

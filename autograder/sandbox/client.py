@@ -11,7 +11,7 @@ grader's own knowledge, established before any hidden input existed in the worke
   decode, or bytes waiting in the pipe before a request (written by nobody's request), is not
   this call's reply: the worker is ended and the call tried once more on a fresh one, and a
   second such reply ends this call only, as `protocol`;
-- every read and write is non-blocking and bounded by the call's deadline;
+- every read and write ends by the call's deadline, whatever the worker does (the channel's job);
 - the inputs lie in the arena, memory shared with the worker: after the call the grader
   compares it with what it wrote, and lists the inputs the call changed;
 - while it waits, and after each call, it measures what the sandbox user has written (its
@@ -22,26 +22,26 @@ next call starts a fresh worker.
 """
 from __future__ import annotations
 
-import fcntl
 import math
-import mmap
-import os
 import secrets
-import select
-import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from autograder.sandbox import cleanup, wire
-from autograder.sandbox.zygote import Zygote
+from autograder.sandbox.channel import Timeout
 
-HELLO_TIMEOUT_S = 30.0
-STDOUT_CAP = 8000
-POLL_S = 0.05
-ARENA_BYTES = wire.MAX_PAYLOAD_BYTES
-DISK_LIMIT = 64 << 20
 BAD_RETURNS = ("device", "layout", "subclass", "object")
+
+
+class Launcher(Protocol):
+    """What starts workers (`zygote.Zygote`, `spawner.Spawner`): its sandbox account, the bytes a worker may write
+    (None: not watched), and one channel per worker."""
+
+    sandbox: Any
+    disk_limit: int | None
+
+    def open_channel(self, scratch: str, modules: dict[str, str], search_path: list[str], poll: Any) -> Any: ...
 
 
 @dataclass
@@ -49,10 +49,11 @@ class CallOutcome:
     """What one call (or import) came to, as the grader observed it.
 
     status:  ok | error | timeout | crashed | protocol | disk
-    kind:    for errors: missing_module, missing_function, not_implemented (grader facts), syntax_error or
+    kind:    for errors: missing_module, missing_function, not_implemented, import_unavailable (grader facts), syntax_error or
              import_error (the worker's import reply), import_timeout, import_crashed, import_protocol,
              import_disk (grader observations of an import), exception or bad_return (the worker's call reply)
-    message, traceback: text the worker sent (student-controlled: for visible tests only, fenced)
+    message, traceback: text the worker sent (student-controlled: for visible tests only, fenced); for disk,
+             import_timeout and import_disk, the limit the grader set (MiB, seconds)
     changed: for ok: the inputs the call modified in place (positions among the positional, then keyword, arguments)
     """
 
@@ -64,10 +65,6 @@ class CallOutcome:
     traceback: str = ""
     value_error: bool = False
     stdout: str = ""
-
-
-class _Timeout(Exception):
-    pass
 
 
 class _DiskFull(Exception):
@@ -82,67 +79,33 @@ class WorkerClient:
     """Calls into the worker of one copy of a submission (at `scratch`); restarts it as needed.
 
     `import_timeout_s` bounds each import; `deadline` (time.monotonic()) is the run's budget, past which
-    nothing waits.
+    nothing waits; the launcher's `disk_limit` bounds what the sandbox user may write.
     """
 
-    def __init__(self, zygote: Zygote, scratch: str, modules: dict[str, str], search_path: list[str], *,
-                 import_timeout_s: float = 10.0, deadline: float = math.inf, disk_limit: int = DISK_LIMIT):
-        self.zygote, self.scratch = zygote, scratch
+    def __init__(self, launcher: Launcher, scratch: str, modules: dict[str, str], search_path: list[str], *,
+                 import_timeout_s: float = 10.0, deadline: float = math.inf):
+        self.launcher, self.scratch = launcher, scratch
         self.modules, self.search_path = modules, search_path
-        self.import_timeout_s, self.deadline, self.disk_limit = import_timeout_s, deadline, disk_limit
+        self.import_timeout_s, self.deadline, self.disk_limit = import_timeout_s, deadline, launcher.disk_limit
         self.layers: dict | None = None
         self.facts: dict[str, dict | CallOutcome] = {}        # module -> its import reply, or why it cannot be used
         self._imported: set[str] = set()                       # modules imported in the current worker
         self._import_stdout: dict[str, str] = {}
-        self._pipes: tuple[int, int] | None = None
-        self._out: int | None = None
-        self._arena: mmap.mmap | None = None
-        self._keep = {rel for rel, _ in cleanup.walk_files(scratch)}   # the submission's own files
-        self._base_bytes = cleanup.disk_bytes(scratch)
+        self._channel: Any = None
+        if self.disk_limit is not None:
+            self._keep = {rel for rel, _ in cleanup.walk_files(scratch)}   # the submission's own files
+            self._base_bytes = cleanup.disk_bytes(scratch)
 
     # -- lifecycle -------------------------------------------------------------------------
     def _start(self) -> None:
-        to_r, to_w = os.pipe()
-        from_r, from_w = os.pipe()
-        for fd in (to_w, from_r):
-            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
-        out = tempfile.TemporaryFile(dir=os.path.dirname(self.scratch))
-        self._out = os.dup(out.fileno())
-        fcntl.fcntl(self._out, fcntl.F_SETFL, fcntl.fcntl(self._out, fcntl.F_GETFL) | os.O_APPEND)   # see _stdout
-        out.close()
-        arena = os.memfd_create("gm-arena", os.MFD_CLOEXEC)
-        os.ftruncate(arena, ARENA_BYTES)
-        self._arena = mmap.mmap(arena, ARENA_BYTES, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-        ident = secrets.token_hex(8)
-        try:
-            self.zygote.spawn(self.scratch, self.modules, self.search_path, to_r, from_w, self._out, arena, ARENA_BYTES, ident)
-        finally:
-            for fd in (to_r, from_w, arena):
-                os.close(fd)
-        self._pipes = (from_r, to_w)
-        self._imported = set()
-        try:
-            hello = self._read_frame(time.monotonic() + HELLO_TIMEOUT_S)
-        except (_Timeout, _Mismatch, EOFError, OSError):
-            hello = None
-        if not isinstance(hello, dict) or hello.get("id") != ident or not isinstance(hello.get("layers"), dict):
-            self.stop()
-            raise RuntimeError("the worker did not start")
-        self.layers = hello["layers"]
+        self._channel = self.launcher.open_channel(self.scratch, self.modules, self.search_path, self._check_disk)
+        self.layers, self._imported = self._channel.layers, set()
 
     def stop(self) -> None:
-        """Kill the worker (and anything it started); the next call starts a fresh one."""
-        if self._pipes is not None:
-            for fd in self._pipes:
-                os.close(fd)
-            self._pipes = None
-            self.zygote.kill_all()
-        if self._out is not None:
-            os.close(self._out)
-            self._out = None
-        if self._arena is not None:
-            self._arena.close()
-            self._arena = None
+        """End the worker (and anything it started); the next call starts a fresh one."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
 
     def __enter__(self) -> WorkerClient:
         return self
@@ -150,100 +113,52 @@ class WorkerClient:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- I/O, bounded ------------------------------------------------------------------------
-    def _wait(self, fd: int, write: bool, deadline: float) -> None:
-        """Until `fd` is ready; _Timeout at the deadline, _DiskFull when the sandbox user has written too much."""
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _Timeout
-            ready = select.select([], [fd], [], min(remaining, POLL_S)) if write else select.select([fd], [], [], min(remaining, POLL_S))
-            if ready[1 if write else 0]:
-                return
-            self._check_disk()
-
-    def _read(self, n: int, deadline: float) -> bytes:
-        fd, chunks = self._pipes[0], []
-        while n:
-            self._wait(fd, False, deadline)
-            try:
-                chunk = os.read(fd, min(n, 1 << 20))
-            except BlockingIOError:
-                continue
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
-
     def _read_frame(self, deadline: float) -> Any:
         try:
-            return wire.read_frame(lambda n: self._read(n, deadline))
-        except (_Timeout, _DiskFull, EOFError, OSError):
+            return wire.read_frame(lambda n: self._channel.read(n, deadline))
+        except (Timeout, _DiskFull, EOFError, OSError):
             raise
         except Exception as exc:  # noqa: BLE001 - whatever is wrong with a frame, it is not a reply
             raise _Mismatch from exc
 
-    def _write(self, data: bytes, deadline: float) -> None:
-        fd, view = self._pipes[1], memoryview(data)
-        while view:
-            self._wait(fd, True, deadline)
-            try:
-                view = view[os.write(fd, view[: 1 << 16]):]
-            except BlockingIOError:
-                continue
-
-    def _stale(self) -> bool:
-        """Bytes in the reply pipe before any request: something the worker wrote that nobody asked for."""
-        return bool(select.select([self._pipes[0]], [], [], 0)[0])
-
-    def _stdout(self) -> str:
-        if self._out is None:
-            return ""
-        end = os.fstat(self._out).st_size
-        start = max(0, end - STDOUT_CAP)
-        data = os.pread(self._out, end - start, start) if end > start else b""
-        os.ftruncate(self._out, 0)            # each call starts an empty file (the worker appends), so RLIMIT_FSIZE is per call
-        return ("[...]\n" if start > 0 else "") + data.decode("utf-8", "replace").replace("\x00", "")
-
-    def _written(self) -> int:
+    def _written(self) -> float:
         """Bytes the sandbox user has written: its folder beyond the submission's files, and its shared temp files."""
         try:
             used = cleanup.disk_bytes(self.scratch) - self._base_bytes
-            if self.zygote.sandbox.uid is not None:
-                used += cleanup.shared_temp_bytes(self.zygote.sandbox.uid)
+            if self.launcher.sandbox.uid is not None:
+                used += cleanup.shared_temp_bytes(self.launcher.sandbox.uid)
         except cleanup.Unmeasurable:
             return math.inf
         return used
 
     def _check_disk(self) -> None:
-        if self._written() > self.disk_limit:
+        if self.disk_limit is not None and self._written() > self.disk_limit:
             raise _DiskFull
 
     # -- one exchange ------------------------------------------------------------------------
     def _exchange(self, body: dict, blobs: list[bytes], deadline: float) -> tuple[dict | None, CallOutcome | None, list]:
         """Send one request (its tensors in the arena) and read its reply: (reply, None, where the inputs were put),
         or (None, the failure) for a timeout, a crash or a disk overrun; _Mismatch for a reply that is not this one's."""
-        if self._stale():
+        if self._channel.stale():
             self._failed("protocol")
             raise _Mismatch
         ident = body["dict"]["id"]
         try:
-            frame, placed = wire.frame(body, blobs, memoryview(self._arena))
-            self._write(frame, deadline)
+            frame, placed = wire.frame(body, blobs, self._channel.arena)
+            self._channel.write(frame, deadline)
             reply = self._read_frame(deadline)
             self._check_disk()
-        except _Timeout:
+        except Timeout:
             return None, self._failed("timeout"), []
         except (EOFError, BrokenPipeError, ConnectionResetError):
             return None, self._failed("crashed"), []
         except _DiskFull:
-            stdout = self._stdout()
+            stdout = self._channel.stdout()
             self.stop()
             cleanup.remove_added(self.scratch, self._keep)
-            if self.zygote.sandbox.uid is not None:
-                cleanup.remove_files_of(self.zygote.sandbox.uid)
-            return None, CallOutcome("disk", stdout=stdout), []
+            if self.launcher.sandbox.uid is not None:
+                cleanup.remove_files_of(self.launcher.sandbox.uid)
+            return None, CallOutcome("disk", message=f"{self.disk_limit >> 20}", stdout=stdout), []
         except _Mismatch:
             self._failed("protocol")
             raise
@@ -253,11 +168,20 @@ class WorkerClient:
         return reply, None, placed
 
     def _failed(self, status: str) -> CallOutcome:
-        stdout = self._stdout()
+        stdout = self._channel.stdout()
         self.stop()
         return CallOutcome(status, stdout=stdout)
 
+    def _printed(self, reply: dict) -> str:
+        """What the worker printed during this request: in the reply (a spawned worker) or in the output file."""
+        printed = reply.pop("stdout", None)
+        return printed[-8000:] if isinstance(printed, str) else self._channel.stdout()
+
     # -- imports -------------------------------------------------------------------------------
+    def refuse(self, module: str, why: str) -> None:
+        """A module the grader will not import (it needs packages the grader does not have): `why` says so."""
+        self.facts[module] = CallOutcome("error", kind="import_unavailable", message=why)
+
     def prepare(self, modules: set[str]) -> None:
         """Import `modules` (those the phase grades) before any call: what each showed becomes a fact."""
         for module in sorted(modules):
@@ -271,12 +195,12 @@ class WorkerClient:
         if module not in self.modules:
             self.facts[module] = CallOutcome("error", kind="missing_module")
             return self.facts[module]
-        if self._pipes is not None and module in self._imported:
+        if self._channel is not None and module in self._imported:
             return fact
         for attempt in range(2):
             if time.monotonic() >= self.deadline:
                 return CallOutcome("timeout")                   # the run's budget is spent: no fact about the module
-            if self._pipes is None:
+            if self._channel is None:
                 self._start()
             body = {"dict": {"op": "import", "id": secrets.token_hex(8), "module": module}}
             budget_first = time.monotonic() + self.import_timeout_s > self.deadline
@@ -289,11 +213,11 @@ class WorkerClient:
             if failure is not None and failure.status == "timeout" and budget_first:
                 return failure
             if failure is not None:
-                self.facts[module] = CallOutcome("error", kind=f"import_{failure.status}", message=f"{self.import_timeout_s:g}",
-                                                 stdout=failure.stdout)
+                limit = failure.message if failure.status == "disk" else f"{self.import_timeout_s:g}"
+                self.facts[module] = CallOutcome("error", kind=f"import_{failure.status}", message=limit, stdout=failure.stdout)
                 return self.facts[module]
             break
-        stdout = self._stdout()
+        stdout = self._printed(reply)
         if reply["status"] == "error":
             kind = reply.get("kind") if reply.get("kind") in wire.IMPORT_ERRORS else "import_error"
             self.facts[module] = CallOutcome("error", kind=kind, message=_text(reply.get("message")),
@@ -346,7 +270,7 @@ class WorkerClient:
             if failure is not None:
                 failure.stdout = stdout + failure.stdout
                 return failure
-            return self._outcome(reply, spans, placed, stdout + self._stdout())
+            return self._outcome(reply, spans, placed, stdout + self._printed(reply))
         raise AssertionError("unreachable")
 
     def _outcome(self, reply: dict, spans: list[tuple[int, int]], placed: list, stdout: str) -> CallOutcome:
@@ -354,7 +278,7 @@ class WorkerClient:
             kind = reply.get("kind") if reply.get("kind") in wire.CALL_ERRORS else "exception"
             return CallOutcome("error", kind=kind, message=_text(reply.get("message")), traceback=_text(reply.get("traceback")),
                                value_error=reply.get("value_error") is True, stdout=stdout)
-        arena = self._arena
+        arena = self._channel.arena
         changed = [i for i, (start, end) in enumerate(spans)
                    if any(arena[off: off + len(blob)] != blob for off, blob in placed[start:end])]
         result = reply.get("result")

@@ -15,6 +15,8 @@ import sys
 import sysconfig
 from dataclasses import dataclass, field
 
+from autograder.sandbox.procfs import status_field
+
 try:                     # loaded in the grader, before any fork: a confined worker need not find libseccomp
     import pyseccomp
 except (ImportError, OSError):
@@ -43,6 +45,7 @@ class Limits:
     file_bytes: int = 16 << 20
     open_files: int = 64
     processes: int = 64
+    disk_bytes: int = 64 << 20       # files a worker may write (its folder and the shared temp dirs), watched from outside
 
 
 @dataclass
@@ -169,18 +172,6 @@ def interpreter_paths() -> list[str]:
     paths = {sysconfig.get_paths()[k] for k in keys} | {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     paths |= {p for p in sys.path if p and "site-packages" in p}
     return sorted(p for p in paths if os.path.exists(p))
-
-
-def status_field(key: str) -> str | None:
-    """The first value of `key:` in /proc/self/status, None where it cannot be read."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(f"{key}:"):
-                    return line.split()[1]
-    except OSError:
-        pass
-    return None
 
 
 def _current_data_bytes() -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from autograder.sandbox.confine import status_field
+from autograder.sandbox.procfs import status_field
 
 _CAP_SYS_ADMIN = 21
 

@@ -1,7 +1,8 @@
 """The worker: the only process that runs student code.
 
-It is forked from the zygote, confines itself (`become`, with `confine.py`), then serves
-requests on a pipe until the grader closes it.  There are two requests, and every reply
+It is started by the zygote (a confined fork: `forked.py`) or as a fresh interpreter where
+fork is not available (`spawned.py`), then serves requests on a pipe until the grader
+closes it.  This module runs on any operating system.  There are two requests, and every reply
 carries the id of the request it answers:
 
 - import: load one student module (answers.yaml is parsed as data, never in the grader)
@@ -17,16 +18,11 @@ a hidden test may show.
 from __future__ import annotations
 
 import ast
-import ctypes
-import fcntl
 import importlib.util
-import mmap
 import os
 import re
-import signal
 import sys
 import traceback
-from dataclasses import asdict
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -34,8 +30,6 @@ import torch
 import yaml
 
 from autograder.sandbox import wire
-from autograder.sandbox.capture import CappedOutput
-from autograder.sandbox.confine import Layers, Limits, confine
 from autograder.sandbox.wire import MAX_TEXT
 
 MAX_NAMES = 1000
@@ -97,13 +91,17 @@ class Worker:
         return module
 
     def _answers(self, path: str) -> dict:
-        """answers.yaml as a mapping of plain values (safe_load: data only)."""
+        """answers.yaml as a mapping of plain values (safe_load: data only); errors give the line, never a path."""
         rel = os.path.relpath(path, self.root)
         try:
             with open(path, encoding="utf-8-sig") as f:
-                values = yaml.safe_load(f)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise Failure("syntax_error", f"{rel} is not valid YAML: {_text(exc)}") from None
+                values = yaml.safe_load(f.read())
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            raise Failure("syntax_error", f"{rel} is not valid YAML: {where}{getattr(exc, 'problem', None) or _text(exc)}") from None
+        except UnicodeDecodeError:
+            raise Failure("syntax_error", f"{rel} is not UTF-8 text: save it as UTF-8") from None
         except BaseException as exc:  # noqa: BLE001
             raise Failure("import_error", f"reading {rel} failed: {_describe(exc)}") from None
         if not isinstance(values, dict):
@@ -209,67 +207,21 @@ def serve(read_fd: int, write_fd: int, arena: memoryview, modules: dict[str, str
         ident = request.get("id") if isinstance(request, dict) else None
         try:
             reply = worker.handle(request)
-            frame = wire.pack(reply | {"id": ident})
         except Failure as failure:
-            frame = wire.pack(failure.reply() | {"id": ident})
-        except BaseException as exc:  # noqa: BLE001 - e.g. a value that cannot cross, a hostile object raising in conversion
-            frame = wire.pack(Failure("bad_return", f"the returned value cannot be graded: {_describe(exc)}").reply() | {"id": ident})
+            reply = failure.reply()
         del request
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001
                 pass
+        printed = getattr(sys.stdout, "take", lambda: None)()     # output kept in memory (a spawned worker)
+        extra = {"id": ident} | ({"stdout": printed} if printed is not None else {})
+        try:
+            frame = wire.pack(reply | extra)
+        except BaseException as exc:  # noqa: BLE001 - e.g. a value that cannot cross, a hostile object raising in conversion
+            frame = wire.pack(Failure("bad_return", f"the returned value cannot be graded: {_describe(exc)}").reply() | extra)
         try:
             wire.write_all(write_fd, frame)
         except OSError:
             os._exit(0)
-
-
-def become(request: dict, fds: list[int], uid: int | None, gid: int | None, limits: Limits) -> NoReturn:  # pragma: no cover - child
-    """In a fresh fork of the zygote: become a confined worker and serve; never returns into the zygote.
-
-    `fds` are the request pipe, the reply pipe, the output file and the arena (a memfd) the grader passed.
-    """
-    status = 70
-    try:
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in fds]
-        devnull = os.open("/dev/null", os.O_RDONLY)
-        for target, fd in ((0, devnull), (1, high[2]), (2, high[2]), (3, high[0]), (4, high[1]), (5, high[3])):
-            os.dup2(fd, target)
-        os.closerange(6, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 1024)
-        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
-        arena = _map_arena(5, request["arena_bytes"])
-        os.close(5)                               # the mapping alone remains: no descriptor reaches the arena
-        layers = _confine(request, uid, gid, limits)
-        wire.write_all(4, wire.pack({"layers": asdict(layers), "id": request["id"]}))
-        serve(3, 4, arena, request["modules"], request["scratch"])
-    except BaseException:  # noqa: BLE001
-        status = 71
-    finally:
-        os._exit(status)
-
-
-def _map_arena(fd: int, size: int) -> memoryview:  # pragma: no cover - child
-    """The shared arena, mapped straight from libc: Python's mmap would keep a duplicate descriptor open."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mmap.restype = ctypes.c_void_p
-    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-    address = libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
-    if address in (None, ctypes.c_void_p(-1).value):
-        raise OSError(ctypes.get_errno(), "cannot map the arena")
-    return memoryview((ctypes.c_char * size).from_address(address)).cast("B")
-
-
-def _confine(request: dict, uid: int | None, gid: int | None, limits: Limits) -> Layers:  # pragma: no cover - child
-    layers = confine(request["scratch"], uid, gid, limits)
-    os.chdir(request["scratch"])
-    os.environ.clear()
-    os.environ.update({"HOME": request["scratch"], "TMPDIR": request["scratch"], "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-                       "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""})
-    sys.stdin = open(0, closefd=False)
-    sys.stdout = sys.stderr = CappedOutput(1)
-    sys.dont_write_bytecode = True
-    sys.path.extend(request["search_path"])
-    return layers

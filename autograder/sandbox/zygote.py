@@ -11,20 +11,28 @@ over a Unix socket that also carries the worker's pipes, output file and arena (
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
+import mmap
 import os
+import secrets
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from typing import Callable
 
-from autograder.sandbox import worker
+from autograder.sandbox import forked, wire
+from autograder.sandbox.channel import PipeChannel, greet
 from autograder.sandbox.cleanup import remove_files_of
 from autograder.sandbox.confine import Limits
 
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 ASK_TIMEOUT_S = 60.0
+HELLO_TIMEOUT_S = 30.0
+ARENA_BYTES = wire.MAX_PAYLOAD_BYTES
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,9 @@ class Sandbox:
     user: str | None
 
     @classmethod
-    def resolve(cls, user: str) -> Sandbox:
-        """Root drops to `user` (which must exist); anyone else keeps their own uid (a student's own machine)."""
+    def resolve(cls, user: str, required: bool = True) -> Sandbox:
+        """Root drops to `user` (which must exist unless not `required`: a local check as root, on Colab say, then
+        runs as root); anyone else keeps their own uid (a student's own machine)."""
         if os.geteuid() != 0:
             return cls(None, None, None)
         import pwd
@@ -45,6 +54,8 @@ class Sandbox:
         try:
             entry = pwd.getpwnam(user)
         except KeyError:
+            if not required:
+                return cls(None, None, None)
             raise SystemExit(f"sandbox user {user!r} does not exist: run setup.sh (as root) or "
                              f"`useradd --system --user-group --no-create-home {user}`") from None
         if entry.pw_uid == 0:
@@ -56,7 +67,7 @@ class Zygote:
     """Grader-side handle on the fork server."""
 
     def __init__(self, sandbox: Sandbox, limits: Limits = Limits()):
-        self.sandbox = sandbox
+        self.sandbox, self.disk_limit = sandbox, limits.disk_bytes
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -85,6 +96,27 @@ class Zygote:
         request = {"op": "spawn", "scratch": scratch, "modules": modules, "search_path": search_path,
                    "arena_bytes": arena_bytes, "id": ident}
         return self._ask(request, [to_worker, from_worker, output, arena])["pid"]
+
+    def open_channel(self, scratch: str, modules: dict[str, str], search_path: list[str],
+                     poll: Callable[[], None] = lambda: None) -> PipeChannel:
+        """A new confined worker at home in `scratch`, and the channel to it (once it has said which layers it has)."""
+        to_r, to_w = os.pipe()
+        from_r, from_w = os.pipe()
+        out = tempfile.TemporaryFile(dir=os.path.dirname(scratch))
+        output = os.dup(out.fileno())
+        fcntl.fcntl(output, fcntl.F_SETFL, fcntl.fcntl(output, fcntl.F_GETFL) | os.O_APPEND)   # see PipeChannel.stdout
+        out.close()
+        memfd = os.memfd_create("gm-arena", os.MFD_CLOEXEC)
+        os.ftruncate(memfd, ARENA_BYTES)
+        arena = mmap.mmap(memfd, ARENA_BYTES, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        ident = secrets.token_hex(8)
+        try:
+            self.spawn(scratch, modules, search_path, to_r, from_w, output, memfd, ARENA_BYTES, ident)
+        finally:
+            for fd in (to_r, from_w, memfd):
+                os.close(fd)
+        channel = PipeChannel(from_r, to_w, output, arena, {}, close=lambda: (self.kill_all(), arena.close()), poll=poll)
+        return greet(channel, ident, HELLO_TIMEOUT_S)
 
     def kill_all(self) -> None:
         """Kill every process of the sandbox user (or, unprivileged, every worker's session), reap, and remove
@@ -135,7 +167,7 @@ def _serve(sock: socket.socket, sandbox: Sandbox, limits: Limits) -> None:  # pr
             pid = os.fork()
             if pid == 0:
                 sock.close()
-                worker.become(request, fds, sandbox.uid, sandbox.gid, limits)
+                forked.become(request, fds, sandbox.uid, sandbox.gid, limits)
             workers.append(pid)
             reply = {"pid": pid}
         else:

@@ -52,7 +52,8 @@ def normalise(value: Any, multiple: bool) -> str | frozenset | None:
     return re.sub(r"\s+", " ", text.strip("()").strip())
 
 
-def _allowed(value: Any, case: Answer) -> bool:
+def allowed(value: Any, case: Any) -> bool:
+    """Whether a normalised answer is among the case's choices (an Answer, or a handout's AnswerKey)."""
     choices = {normalise(c, case.multiple) for c in case.choices or ()}
     if case.multiple:
         return isinstance(value, frozenset) and value <= set().union(*choices)
@@ -66,9 +67,9 @@ def judge(got: Any, expected: Answer, call: Call, comparison: Comparison) -> Mis
     mine = normalise(got, expected.multiple)
     if mine is not None and mine in {normalise(a, expected.multiple) for a in expected.accept}:
         return None
-    if expected.choices is not None and not _allowed(mine, expected):
-        allowed = ", ".join(str(c) for c in expected.choices)
-        summary = f"the answer to `{expected.key}` is not one of the allowed values ({allowed})"
+    if expected.choices is not None and not allowed(mine, expected):
+        values = ", ".join(str(c) for c in expected.choices)
+        summary = f"the answer to `{expected.key}` is not one of the allowed values ({values})"
         return Mismatch(summary, f"you answered {code(repr(got))}: {summary}", public=True)
     return Mismatch("incorrect answer", f"you answered {code(repr(got))}")
 

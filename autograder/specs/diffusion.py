@@ -180,7 +180,7 @@ SPECS = (
                                                 judge=degenerate_at_t1)}),
     FunctionSpec("diffusion.mu_from_eps", diffusion.mu_from_eps, ScheduleFrom1, _xt_x0,
                  _variant(_xt_x0, 2, 3)("beta_one", "t_too_large", "t_below_range"),
-                 hint="mu = (x_t - beta_t / sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_t): note the minus sign, which seed 000's "
+                 hint="mu = (x_t - beta_t / sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_t): note the minus sign, which IFT6135 W2023's "
                       "Q2.6 drops. " + _T_HINT),
     FunctionSpec("diffusion.ddpm_lambda", diffusion.ddpm_lambda, ScheduleFrom1, _lambda,
                  _variant(_lambda, 0, 1)("beta_one", "t_too_large", "t_below_range", "sigma2_zero_used"),

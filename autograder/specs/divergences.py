@@ -28,7 +28,7 @@ _EMPTY = {"empty": lambda p, gen: Call((normal(gen, 0), normal(gen, p.n_q)))}
 
 SPECS = (
     FunctionSpec("divergences.kl_dual_r1", divergences.kl_dual_r1, Critic, _critic, _EMPTY,
-                 hint="R1[T] = mean(t_p) - mean(exp(t_q - 1)): note the minus sign (lost in the seed's text) and the -1."),
+                 hint="R1[T] = mean(t_p) - mean(exp(t_q - 1)): note the minus sign (lost in the homework's text) and the -1."),
     FunctionSpec("divergences.kl_dual_r2", divergences.kl_dual_r2, Critic, _critic, _EMPTY,
                  hint="R2[T] = mean(t_p) - log mean(exp(t_q)); compute log mean exp as torch.logsumexp(t_q, 0) - log n, "
                       "or exp overflows for large T.",

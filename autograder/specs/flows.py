@@ -62,6 +62,6 @@ SPECS = (
                  hint="ln q_K(z_K) = ln q_0(z_0) - sum_k ln|1 + u_k^T psi_k(z_{k-1})|: psi_k is evaluated at the layer's input. "
                       + _LOGDET),
     FunctionSpec("flows.flow_elbo", flows.flow_elbo, FlowElbo, _elbo, {"shape_mismatch": lambda p, gen: _elbo(p, gen, bad=True)},
-                 hint="ELBO = mean over dim 0 of log p(x, z_K) - ln q0(z0) + sum_k ln|1 + u_k^T psi_k|; seed 004's eq. (12) "
+                 hint="ELBO = mean over dim 0 of log p(x, z_K) - ln q0(z0) + sum_k ln|1 + u_k^T psi_k|; CSC 6137 HW2's eq. (12) "
                       "has the opposite sign (it is the free energy, -ELBO)."),
 )

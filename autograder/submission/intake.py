@@ -3,8 +3,8 @@
 Only regular files are copied (symlinks, devices and anything outside the tree are
 skipped), with caps on file count, sizes and folder depth; the walk never recurses, so no
 tree is too deep for it.  Student modules may sit in a subfolder: each expected module is
-found by name (`vae.py`; the module "answers" is `answers.yaml`), the shallowest copy
-winning.  Notes name the student's files as code (the names are theirs).
+found by name, forgivingly, or by what a file defines (`locate.py`; notebooks, `notebooks.py`).
+Notes name the student's files as code (the names are theirs).
 """
 from __future__ import annotations
 
@@ -18,22 +18,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.safe_text import code
+from autograder.submission.locate import available_imports, locate, unavailable
 
 HANDOUT_ENGINE = "_autograder"   # the local check's own folder in a handout: never the student's modules
 MAX_FILES = 2000
 MAX_FILE_BYTES = 8 << 20
 MAX_TOTAL_BYTES = 64 << 20
 MAX_DEPTH = 16
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)   # Windows has no symbolic-link flag (nor, there, links to fear)
 SKIP_DIRS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints"}
 
 
 @dataclass
 class Submission:
-    """A copied submission: where each expected module is, and what was left out and why."""
+    """A copied submission: where each expected module is, what was left out and why, and, per module, the
+    packages it imports that the grader does not have."""
 
     root: Path
     modules: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    unavailable: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def search_path(self) -> list[str]:
@@ -73,7 +77,7 @@ def _copy_tree(src: Path, dst: Path, notes: list[str]) -> None:
                 notes.append(f"{code(str(rel / name))}: skipped (over the size or file-count limit)")
                 continue
             (dst / rel).mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
             with os.fdopen(fd, "rb") as fin, open(dst / rel / name, "wb") as fout:
                 shutil.copyfileobj(fin, fout)
             count, total = count + 1, total + info.st_size
@@ -112,7 +116,7 @@ def _extract_members(members, dst: Path, notes: list[str]) -> None:
             notes.append(f"{code(name)}: skipped (its folder is a file in the archive)")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as fout:
             fout.write(data)
         count, total = count + 1, total + len(data)
@@ -130,8 +134,9 @@ def _extract_tar(archive: Path, dst: Path, notes: list[str]) -> None:
                           for m in tf if not m.isdir()), dst, notes)
 
 
-def prepare(source: str | Path, dst: Path, module_names: set[str]) -> Submission:
-    """Copy `source` (a folder, a zip or a tar archive) into `dst` and locate the expected modules."""
+def prepare(source: str | Path, dst: Path, wanted: dict[str, set[str]], packages: list[str] = ()) -> Submission:
+    """Copy `source` (a folder, a zip or a tar archive) into `dst` and locate the modules `wanted` (module -> its
+    graded functions); `packages` are what student code may import besides torch and numpy."""
     source, notes = Path(source), []
     dst.mkdir(parents=True, exist_ok=True)
     extract = (_extract_zip if zipfile.is_zipfile(source) else _extract_tar if tarfile.is_tarfile(source) else None) \
@@ -145,16 +150,12 @@ def prepare(source: str | Path, dst: Path, module_names: set[str]) -> Submission
         _copy_tree(source, dst, notes)
     else:
         notes.append(f"{code(source.name)}: not a folder, a zip or a tar archive")
-    found: dict[str, str] = {}
-    copied = [folder / name for folder, _, files in _walk(dst) for name in files]
-    candidates = [p for p in copied if ((p.suffix == ".py" and p.stem != "answers") or p.name in ("answers.yaml", "answers.yml"))
-                  and HANDOUT_ENGINE not in p.relative_to(dst).parts]
-    for path in sorted(candidates, key=lambda p: (len(p.relative_to(dst).parts), p.suffix == ".yml", str(p))):
-        if path.stem in module_names and path.stem not in found:
-            found[path.stem] = str(path)
-        elif path.stem in module_names:
-            notes.append(f"{code(str(path.relative_to(dst)))}: ignored, {code(str(Path(found[path.stem]).relative_to(dst)))} is used")
-    return Submission(dst, found, notes)
+    files = [folder / name for folder, _, names in _walk(dst) for name in names
+             if HANDOUT_ENGINE not in (folder / name).relative_to(dst).parts]
+    modules, found_notes = locate(dst, files, wanted)
+    available = available_imports(files, list(packages))
+    unavailable_imports = {m: names for m, path in modules.items() if m != "answers" and (names := unavailable(Path(path), available))}
+    return Submission(dst, modules, notes + found_notes, unavailable_imports)
 
 
 def hand_over(path: Path, uid: int | None, gid: int | None) -> None:

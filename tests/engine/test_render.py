@@ -26,7 +26,7 @@ def wrong_value(public: bool = False) -> CaseResult:
 def test_a_hidden_test_shows_the_count_and_public_summaries_only():
     timed_out = CaseResult(False, "timed out (each call may take at most 3 s)", outcome=CallOutcome("timeout"), public=True)
     view = hidden_view(item("hidden", [wrong_value(), timed_out, CaseResult(True)]))
-    assert view == ["Passed 1 of 3 cases. (hidden test: its inputs and values are not shown)",
+    assert view == ["Passed 1 of 3 cases. (a hidden test: for instructors only; its inputs and values are never shown)",
                     "timed out (each call may take at most 3 s)"]
 
 
@@ -47,3 +47,8 @@ def test_a_visible_test_shows_detail_block_hint_and_printed_output():
     output = render(item("visible", [wrong_value()]))
     assert f"**Case 1** (batch=[3], k=2): got {SECRET}\n\ngrid {SECRET}" in output
     assert f"**Hint:** hint {SECRET}" in output and f"printed {SECRET}" in output
+
+
+@pytest.mark.parametrize("visibility, when", [("after_due_date", "after the due date"), ("after_published", "once grades are published")])
+def test_a_hidden_test_says_when_students_see_it(visibility, when):
+    assert when in hidden_view(item(visibility, [wrong_value()]))[0]

@@ -208,3 +208,15 @@ def test_validate_reports_every_rubric_and_exits_1_on_a_bad_one(tmp_path):
     assert "ok      " in proc.stdout and "cmu10417-f2023, 21 items" in proc.stdout
     assert f"{bad}:5: items[0].function: unknown function 'vae.gkll'; did you mean 'vae.gkl'?" in proc.stderr
     assert run_cli("validate").returncode == 0
+
+
+def test_validate_warns_when_a_rubric_hides_graded_items_as_gradescope_then_hides_the_total(tmp_path):
+    hidden = write(tmp_path, GOOD.replace("    points: 2", "    points: 2\n    visibility: hidden"))
+    proc = run_cli("validate", str(hidden))
+    assert proc.returncode == 0 and "gkl is hidden with points, so Gradescope hides the total from students" in proc.stderr
+    assert "warning" not in run_cli("validate").stderr                   # the shipped rubrics never do
+
+
+def test_no_shipped_rubric_hides_an_item_with_points_outright():
+    for path in sorted((ROOT / "rubrics").glob("*.yaml")):
+        assert not [g.id for g in rubric.load(path)[1] if g.visibility == "hidden" and g.item.points], path

@@ -39,7 +39,7 @@ def test_alpha_bar_with_one_factor_too_many_loses_exactly_the_dependent_items(tm
     assert lost == {"alpha-bars", "q-sample", "q-sample-hidden"}          # q_sample calls the student's alpha_bars
     assert "one factor too many" in tests["alpha-bars"]["output"]
     assert "one factor too many" in tests["q-sample"]["output"]
-    assert tests["q-sample-hidden"]["output"].startswith("Passed 0 of 3 cases. (hidden test")
+    assert tests["q-sample-hidden"]["output"].startswith("Passed 0 of 3 cases. (a hidden test")
 
 
 def test_float32_implementation_passes_every_item(tmp_path):

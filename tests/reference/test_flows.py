@@ -71,7 +71,7 @@ def test_flow_elbo_is_e_log_p_minus_log_qK_and_opposite_to_seed_004_eq_12():
     sum_logdet = log_q0 - log_qK
     elbo = flows.flow_elbo(log_p, log_q0, sum_logdet)
     assert elbo.item() == pytest.approx((log_p - log_qK).mean().item(), rel=1e-12)
-    eq12 = log_q0.mean() - log_p.mean() - sum_logdet.mean()                      # seed 004 eq. (12) taken literally
+    eq12 = log_q0.mean() - log_p.mean() - sum_logdet.mean()                      # CSC 6137 HW2 eq. (12) taken literally
     assert eq12.item() == pytest.approx(-elbo.item(), rel=1e-12)
 
 
