@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from autograder import __version__
+from autograder.yamlfile import YamlError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -15,8 +16,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Grade generative-models homework against reference implementations, as Gradescope does.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    course = argparse.ArgumentParser(add_help=False)
+    course.add_argument("--course", type=Path, metavar="DIR",
+                        help="a course folder (rubrics/, reference/, student_template/, specs/, tests/) instead of the "
+                             "product's own assignments")
 
-    grade = sub.add_parser("grade", help="grade a submission with every test (for instructors)",
+    grade = sub.add_parser("grade", parents=[course], help="grade a submission with every test (for instructors)",
                            description="Grade SUBMISSION (a folder or a zip) with all tests, print a score table and "
                                        "write results.json. Exits 0 whenever grading itself succeeded, whatever the score.")
     grade.add_argument("submission", type=Path, metavar="SUBMISSION")
@@ -30,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--sandbox-user", metavar="USER", default="gm-sandbox",
                        help="as root, run student code as USER (default: %(default)s)")
 
-    check = sub.add_parser("check", help="run the visible tests on your work (for students)",
+    check = sub.add_parser("check", parents=[course], help="run the visible tests on your work (for students)",
                            description="Run the visible tests on SUBMISSION (default: the current folder) with the same "
                                        "engine as Gradescope. Exits 1 if any visible test fails, 2 if the check cannot run.")
     check.add_argument("submission", type=Path, nargs="?", default=Path("."), metavar="SUBMISSION")
@@ -41,17 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--portable", action="store_true",
                        help="run your code in a fresh Python process per worker, as on macOS and Windows (default there)")
 
-    lister = sub.add_parser("list", help="list assignments with their items and points")
+    lister = sub.add_parser("list", parents=[course], help="list assignments with their items and points")
     lister.add_argument("--json", action="store_true", help="machine-readable output")
 
-    validate = sub.add_parser("validate", help="check rubric files and report every problem",
+    validate = sub.add_parser("validate", parents=[course], help="check rubrics, and a course's specs and tests",
                               description="Validate RUBRIC files (default: every rubric in rubrics/) without grading "
-                                          "anything. Exits 1 if any is invalid. --schema prints the JSON Schema of the "
-                                          "rubric format instead (schemas/rubric.schema.json is this output).")
+                                          "anything; with --course, the course's function specs and Python tests too. Exits 1 "
+                                          "if anything is invalid. --schema prints the JSON Schema of the rubric format "
+                                          "instead (schemas/rubric.schema.json is this output), --spec-schema that of "
+                                          "function spec files (schemas/spec.schema.json).")
     validate.add_argument("rubrics", type=Path, nargs="*", metavar="RUBRIC")
     validate.add_argument("--schema", action="store_true", help="print the rubric format's JSON Schema and exit")
+    validate.add_argument("--spec-schema", action="store_true", help="print the function spec format's JSON Schema and exit")
 
-    batch = sub.add_parser("batch", help="regrade a Gradescope export, one results.json per submission and a CSV",
+    batch = sub.add_parser("batch", parents=[course], help="regrade a Gradescope export, one results.json per submission and a CSV",
                            description="Regrade every submission of EXPORT (Gradescope's \"Export Submissions\" folder), each "
                                        "isolated as in `grade`, with N parallel jobs. Writes OUT/submission_<id>/results.json "
                                        "and a CSV of per-test scores. Rerunning resumes: graded submissions are skipped.")
@@ -64,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
-    audit = sub.add_parser("audit", help="calibrate a rubric and measure, by mutation testing, whether it catches wrong code",
+    audit = sub.add_parser("audit", parents=[course], help="calibrate a rubric and measure, by mutation testing, whether it catches wrong code",
                            description="Grade the reference (expect full marks), the stubs (expect zero) and each known "
                                        "mistake (expect lost points on the items that depend on it only); then grade one-change "
                                        "mutants of every graded reference function and report, per item, the non-equivalent "
@@ -78,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--sandbox-user", metavar="USER", help="run the mutants as USER (e.g. gm-sandbox-3, to audit while "
                        "grading) (default: gm-sandbox)")
 
-    build = sub.add_parser("build", help="write the Gradescope autograder zip and the student handout",
+    build = sub.add_parser("build", parents=[course], help="write the Gradescope autograder zip and the student handout",
                            description="Write ID-autograder.zip (upload it on Gradescope's Configure Autograder page) and "
                                        "ID-handout.zip (stubs, answers.yaml template, and `python check.py`, the local check "
                                        "of the visible tests) into DIR.")
@@ -90,8 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _rubric_error(exc: Exception) -> int:
-    print(f"error: invalid rubric\n{exc}", file=sys.stderr)
+def _rubric_error(exc: YamlError) -> int:
+    print(f"error: invalid {'function spec' if exc.path.parent.name == 'specs' else 'rubric'}\n{exc}", file=sys.stderr)
     return 2
 
 
@@ -113,7 +121,7 @@ def _grade(args: argparse.Namespace) -> int:
         try:
             path = args.rubric or rubric.find(args.assignment)
             result = engine.grade(launcher, args.submission, path)
-        except rubric.RubricError as exc:
+        except YamlError as exc:
             return _rubric_error(exc)
     print(terminal.table(result, details=args.details))
     results.to_results(result).write(args.output)
@@ -139,7 +147,7 @@ def _check(args: argparse.Namespace) -> int:
         with launcher:
             path = args.rubric or rubric.find(args.assignment)
             result = engine.grade(launcher, args.submission, path, visible_only=True)
-    except rubric.RubricError as exc:
+    except YamlError as exc:
         return _rubric_error(exc)
     except Exception as exc:  # noqa: BLE001
         return _check_failed(exc)
@@ -160,7 +168,7 @@ def _list(args: argparse.Namespace) -> int:
     for path in sorted(rubric.rubric_dir().glob("*.yaml")):
         try:
             r, items = rubric.load(path)
-        except rubric.RubricError as exc:
+        except YamlError as exc:
             return _rubric_error(exc)
         listing.append({"assignment": r.assignment, "title": r.title, "total_points": r.total, "items": [
             {"id": i.id, "name": i.title, "function": i.spec.qualname, "check": i.check.name, "points": i.item.points,
@@ -174,22 +182,44 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from autograder.grading import rubric
+    from autograder import course
+    from autograder.grading import course_tests, rubric
+    from autograder.specs import declared
+    from autograder.specs.registry import registry
 
-    if args.schema:
-        print(json.dumps(rubric.json_schema(), indent=2))
+    if args.schema or args.spec_schema:
+        print(json.dumps(rubric.json_schema() if args.schema else declared.json_schema(), indent=2))
         return 0
-    bad = 0
-    for path in args.rubrics or sorted(rubric.rubric_dir().glob("*.yaml")):
+    active = course.active()
+    bad, specs_load = 0, True
+    try:
+        declared_specs = [q for q in registry() if q.split(".")[0] in {p.stem for p in active.specs}]
+        for path in active.specs:
+            print(f"ok      {path}: {', '.join(q for q in declared_specs if q.startswith(path.stem + '.')) or 'no functions'}")
+    except YamlError as exc:          # every rubric needs the specs: the rubrics wait until they load
+        print(f"invalid {exc.path}\n{exc}", file=sys.stderr)
+        bad, specs_load = bad + 1, False
+    tests = course_tests.collect(active.tests, active.root)
+    for problem in tests.problems:
+        print(f"invalid {problem}", file=sys.stderr)
+    bad += len(tests.problems)
+    for path in active.tests:
+        found = [t for t in tests.tests if t.id.startswith(f"{path.relative_to(active.root)}::")]
+        if found:
+            print(f"ok      {path}: {len(found)} tests, {sum(t.points for t in found):g} points")
+    for path in (args.rubrics or sorted(rubric.rubric_dir().glob("*.yaml"))) if specs_load else ():
         try:
             r, items = rubric.load(path)
-        except rubric.RubricError as exc:
+        except YamlError as exc:
             print(f"invalid {path}\n{exc}", file=sys.stderr)
             bad += 1
             continue
         visible = sum(i.visibility == "visible" for i in items)
-        print(f"ok      {path}: {r.assignment}, {len(items)} items ({visible} visible), {r.total:g} points")
+        listed = [t for t in tests.tests if t.id.split("::")[0] in {Path(f).as_posix() for f in r.tests}]
+        print(f"ok      {path}: {r.assignment}, {len(items)} items ({visible} visible), {r.total:g} points"
+              + (f" + {sum(t.points for t in listed):g} in {len(listed)} Python tests" if listed else ""))
         hidden = [i.id for i in items if i.visibility == "hidden" and i.item.points > 0]
+        hidden += [t.id for t in listed if t.visibility == "hidden" and t.points > 0]
         if hidden:
             print(f"warning {path}: {', '.join(hidden)} {'is' if len(hidden) == 1 else 'are'} hidden with points, so Gradescope "
                   "hides the total from students; use visibility: after_due_date (or after_published)", file=sys.stderr)
@@ -207,7 +237,7 @@ def _batch(args: argparse.Namespace) -> int:
     try:
         path = args.rubric or rubric.find(args.assignment)
         rubric.load(path)
-    except rubric.RubricError as exc:
+    except YamlError as exc:
         return _rubric_error(exc)
     out = args.out or args.export.with_name(args.export.name + "-results")
     submissions, skipped = batch.regrade(args.export, path, out, jobs=args.jobs, progress=not args.quiet)
@@ -223,7 +253,7 @@ def _audit(args: argparse.Namespace) -> int:
     try:
         result = audit(args.assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet,
                              sandbox_user=args.sandbox_user)
-    except rubric.RubricError as exc:
+    except YamlError as exc:
         return _rubric_error(exc)
     calibration = result.calibration
     print(f"{result.assignment}: reference {calibration.reference_score:g} / {result.total:g}, stubs {calibration.stub_score:g}")
@@ -248,7 +278,7 @@ def _build(args: argparse.Namespace) -> int:
 
     try:
         paths = build.build(args.assignment, args.out)
-    except rubric.RubricError as exc:
+    except YamlError as exc:
         return _rubric_error(exc)
     for path in paths:
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
@@ -257,6 +287,10 @@ def _build(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "course", None) is not None:
+        from autograder import course
+
+        course.use(args.course)
     if args.command == "list":
         return _list(args)
     if args.command == "validate":

@@ -7,23 +7,14 @@ failing output against each and, on a match, shows that mistake's hint.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
-
 import math
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from autograder.specs.base import Misconception
 from reference import autoregressive, diffusion, flows, gan, priors, simsiam
-
-
-@dataclass(frozen=True)
-class Misconception:
-    name: str
-    wrong: Callable[..., Any]
-    hint: str
 
 
 def wrong_vae_dsigma_seed002(dlrecon_dh: Tensor, mu: Tensor, sigma: Tensor, eps: Tensor) -> tuple[Tensor, Tensor]:

@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 from autograder.grading.results import Results, crashed
+from autograder.yamlfile import YamlError
 
 
 def assignment_of(source: Path) -> str:
@@ -39,13 +40,16 @@ def run(root: Path) -> int:
 
     signal.signal(signal.SIGTERM, on_terminate)
     try:
+        from autograder import course
         from autograder.grading import engine
 
+        if (root / "source" / "course").is_dir():      # a course's zip (`build --course`)
+            course.use(root / "source" / "course")
         zygote = engine.start()    # first: the zygote's memory holds nothing but torch and the worker
         from autograder.grading import results as results_json, rubric, terminal
 
         with zygote:
-            path = rubric.find(assignment_of(root / "source"), root / "source" / "rubrics")
+            path = rubric.find(assignment_of(root / "source"), course.active().rubrics)
             graded = engine.grade(zygote, root / "submission", path)
         if terminated:
             raise RuntimeError("grading was stopped before it finished")
@@ -53,6 +57,10 @@ def run(root: Path) -> int:
         print(terminal.table(graded), flush=True)
         print("isolation layers:", graded.layers, flush=True)
         return 0
+    except YamlError as exc:      # the course's rubric or specs: the instructor's to fix, said as file:line
+        print(exc, flush=True)
+        results = crashed(str(exc), title="Problems in the course's files (instructors only)")
+        return 1
     except BaseException:  # noqa: BLE001 - a valid results.json must be written whatever happened
         trace = traceback.format_exc()
         if terminated:

@@ -2,6 +2,8 @@
 
 engine.py     one grading run: the launcher first (zygote or spawner), then the rubric, phase by phase
 rubric.py     the rubric YAML: schema, loading with line numbers, instructor-facing errors
+course_tests.py  a course's Python tests (gradescope-utils decorators): collected, checked, run against the worker
+answer_sheet.py  answers.yaml as a whole: the report of its problems, before any answer is graded
 runner.py     one item: build each case, call the worker, judge, score
 verdicts.py   what the runner finds: a verdict per case, a score per item
 sides.py      where a check's functions come from: the reference, or the student's, called over the wire

@@ -63,27 +63,33 @@ class GradingRun:
     layers: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
     answers: tuple[bool, str] | None = None   # (no problem, report) on answers.yaml as a whole, where there are questions
+    tests: list = field(default_factory=list)          # course_tests.PythonTest, in file order
+    test_results: dict = field(default_factory=dict)   # test id -> course_tests.PythonTestResult
+    problems: list[str] = field(default_factory=list)  # 'file:line: ...' in the course's own files (instructors only)
     hidden_points: float = 0.0       # points of tests this run left out (a local check's hidden tests)
     grader_torch: str | None = None  # the grader's torch, where the rubric comes from a handout
 
     @property
     def score(self) -> float:
-        return round(sum(r.score for r in self.results.values()), 6)
+        return round(sum(r.score for r in (*self.results.values(), *self.test_results.values())), 6)
 
     @property
     def total(self) -> float:
-        return sum(i.item.points for i in self.items)
+        return sum(i.item.points for i in self.items) + sum(t.points for t in self.tests)
 
 
 def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_only: bool = False,
           only: set[str] | None = None) -> GradingRun:
-    """Grade `submission` with the rubric (or its items in `only`); a rubric with a `.recorded` file beside it
-    (a student handout) takes expected values from that recording instead of the reference.
+    """Grade `submission` with the rubric's items and the course's Python tests it lists (or those, by id, in
+    `only`); a rubric with a `.recorded` file beside it (a student handout) takes expected values from that
+    recording instead of the reference.
 
-    Visible items run first, then the others on a fresh worker and a fresh copy, so nothing from a call
-    they make can reach a visible test.  An item whose grading fails in the grader is recorded in `errors`.
+    Visible items and tests run first, then the others on a fresh worker and a fresh copy, so nothing from a
+    call they make can reach a visible test.  An item or test whose grading fails in the grader is recorded in
+    `errors`; a course test file that cannot be used, in `problems`.
     """
-    from autograder.grading import answer_sheet, rubric as rubric_mod
+    from autograder import course
+    from autograder.grading import answer_sheet, course_tests, rubric as rubric_mod
     from autograder.grading.recording import RecordedValues
     from autograder.grading.runner import ReferenceValues, functions_used, run_item
     from autograder.safe_text import code
@@ -96,24 +102,32 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
     rubric, items = rubric_mod.load(rubric_path)
     questions = answer_sheet.keys(rubric, items)
     hidden_points = rubric.handout.hidden_points if rubric.handout else 0.0
+    root = course.active().root
+    collection = course_tests.collect([root / t for t in rubric.tests], root)
+    tests = collection.tests if only is None else [t for t in collection.tests if t.id in only]
     if visible_only:
         hidden_points += sum(i.item.points for i in items if i.visibility != "visible")
-        items = [i for i in items if i.visibility == "visible"]
+        hidden_points += sum(t.points for t in tests)                 # they need the reference: Gradescope runs them
+        items, tests = [i for i in items if i.visibility == "visible"], []
     if only is not None:
         items = [i for i in items if i.id in only]
     recording = Path(rubric_path).with_suffix(".recorded")
     values = RecordedValues(recording) if recording.exists() else ReferenceValues()
     wanted = functions_used(items) | ({"answers": {"choice"}} if questions else {})
+    for test in tests:
+        for module, function in test.uses:
+            wanted.setdefault(module, set()).add(function)
     base = Path(tempfile.mkdtemp(prefix=f"gm-grade-{os.getpid()}-"))   # the pid: whose scratch it is
     if launcher.sandbox.uid is not None:
         os.chmod(base, 0o711)                  # the sandbox user may traverse, not list
     deadline = begin + rubric.defaults.total_budget_s
     notes: list[str] = []
-    results, errors, layers, sheet = {}, {}, {}, None
-    phases = {"visible": [g for g in items if g.visibility == "visible"], "hidden": [g for g in items if g.visibility != "visible"]}
+    results, errors, layers, sheet, test_results = {}, {}, {}, None, {}
+    phases = {phase: ([g for g in items if (g.visibility == "visible") == visible], [t for t in tests if (t.visibility == "visible") == visible])
+              for phase, visible in (("visible", True), ("hidden", False))}
     try:
-        for phase, phase_items in phases.items():
-            if not phase_items:
+        for phase, (phase_items, phase_tests) in phases.items():
+            if not phase_items and not phase_tests:
                 continue
             work = base / secrets.token_hex(4)       # a name that says nothing, not even the phase
             sub = prepare(submission, work, wanted, rubric.student_packages)
@@ -121,13 +135,13 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
                 notes.extend(sub.notes)
             hand_over(work, launcher.sandbox.uid, launcher.sandbox.gid)
             client = WorkerClient(launcher, str(work), sub.modules, sub.search_path, deadline=deadline,
-                                  import_timeout_s=max(g.timeout_s for g in phase_items))
+                                  import_timeout_s=max([g.timeout_s for g in phase_items] + [rubric.defaults.timeout_s]))
             for module, packages in sub.unavailable.items():
                 client.refuse(module, f"your code imports {', '.join(code(p) for p in packages)} (in `{module}.py`), which "
                                       f"{'is' if len(packages) == 1 else 'are'} not available on the grader (available: "
                                       f"{', '.join(offered(rubric.student_packages))}).")
             try:
-                client.prepare(set(functions_used(phase_items)))
+                client.prepare(set(functions_used(phase_items)) | {m for t in phase_tests for m, _ in t.uses})
                 if questions and sheet is None:           # answers.yaml as a whole, read before any input exists
                     sheet = answer_sheet.report(client.answers(), questions)
                 for graded in phase_items:
@@ -135,6 +149,10 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
                         results[graded.id] = run_item(graded, client, deadline, values)
                     except Exception:  # noqa: BLE001 - one item's grader failure is that item's, and instructors'
                         errors[graded.id] = traceback.format_exc()
+                for test in phase_tests:
+                    test_results[test.id] = course_tests.run(test, client, deadline, rubric.defaults.timeout_s)
+                    if test_results[test.id].error:
+                        collection.problems.append(test_results[test.id].error)
             finally:
                 if client.layers:
                     layers[phase] = client.layers
@@ -147,7 +165,8 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
             pass
     layers = {"grader": _grader_layers(rubric_path, layers), **layers}
     return GradingRun(rubric.assignment, rubric.title, items, results, errors, notes, layers, time.monotonic() - begin,
-                      sheet, hidden_points, rubric.handout.torch if rubric.handout else None)
+                      sheet, tests, test_results, collection.problems, hidden_points,
+                      rubric.handout.torch if rubric.handout else None)
 
 
 def _grader_layers(rubric_path: str | Path, workers: dict[str, dict]) -> dict:
@@ -155,7 +174,11 @@ def _grader_layers(rubric_path: str | Path, workers: dict[str, dict]) -> dict:
     import reference
     from autograder.sandbox.exposure import grader_layers
 
+    from autograder import course
+
     protected = {"reference": Path(reference.__file__).parent, "rubric": rubric_path, "grader": Path(__file__).parents[1]}
+    if not course.active().is_product:       # its reference, specs and tests
+        protected["course"] = course.active().root
     checkout = _editable_checkout()
     if checkout is not None:        # a worker's `import reference` reaches it through the install's finder
         protected |= {f"editable checkout's {name}": checkout / folder

@@ -1,4 +1,5 @@
-"""Known wrong answers (`reference/misconceptions.py`) that explain a failing value with a targeted hint.
+"""Known wrong answers (each spec's `mistakes`: reference/misconceptions.py's, or a course's) that explain a
+failing value with a targeted hint.
 
 For a case, every known mistake of every function the check runs is computed on the
 grader's copy of the inputs: the check's `run` on the reference with that one function
@@ -12,7 +13,7 @@ from typing import Any, Callable
 from autograder.grading.compare import compare_value
 from autograder.grading.sides import ReferenceSide
 from autograder.specs.base import Call, Check
-from reference.misconceptions import MISCONCEPTIONS
+from autograder.specs.registry import registry
 
 
 def copies(call: Call) -> Call:
@@ -24,9 +25,9 @@ def wrong_answers(check: Check, call: Call) -> list[tuple[str, Any]]:
     """(hint, value) for every known mistake that applies to this case: of any function the check runs."""
     if check.raises or check.expected:
         return []                                   # nothing is computed, so no formula to be wrong about
-    out = []
+    out, specs = [], registry()
     for qualname in check.run.uses(call):
-        for known in MISCONCEPTIONS.get(qualname, ()):
+        for known in specs[qualname].mistakes:
             try:
                 wrong = check.run(ReferenceSide({qualname: known.wrong}), copies(call))
             except Exception:  # noqa: BLE001 - a wrong formula may be undefined on this case

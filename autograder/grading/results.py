@@ -58,6 +58,14 @@ class TestResult(BaseModel):
     extra_data: dict[str, Any] = {}
 
 
+class LeaderboardEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    value: float | int | str
+    order: Literal["asc", "desc"] = "desc"
+
+
 class Results(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -70,6 +78,7 @@ class Results(BaseModel):
     stdout_visibility: Visibility = "hidden"
     extra_data: dict[str, Any] = {}
     tests: list[TestResult] = []
+    leaderboard: list[LeaderboardEntry] = []
 
     def write(self, path: str | Path) -> None:
         """Write atomically (temp file + os.replace) so a reader never sees half a file, whatever the results hold."""
@@ -100,19 +109,21 @@ def _replace(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def crashed(trace: str, seconds: float = 0.0) -> Results:
-    """What a student sees when the grader itself fails: a visible apology and a hidden traceback."""
+def crashed(trace: str, seconds: float = 0.0, title: str = "Autograder traceback (instructors only)") -> Results:
+    """What a student sees when the grader itself fails: a visible apology, and for instructors `trace` (a traceback,
+    or the problems of the course's files) under `title`."""
     return Results(score=0, execution_time=seconds, output=STAFF_MESSAGE, tests=[
         TestResult(name="Autograder failed, contact course staff", number="0.1", score=0, max_score=0, status="failed",
                    output=STAFF_MESSAGE, output_format="text"),
-        TestResult(name="Autograder traceback (instructors only)", number="0.2", score=0, max_score=0, status="failed",
+        TestResult(name=title, number="0.2", score=0, max_score=0, status="failed",
                    output=trace, output_format="text", visibility="hidden"),
     ])
 
 
 
 def to_results(report: GradingRun) -> Results:
-    """One test per rubric item (in rubric order), plus an instructors-only entry for tests that crashed in the grader."""
+    """One test per rubric item (in rubric order), then one per course Python test, the answers.yaml check, and
+    instructors-only entries for what failed in the grader and for course files that could not be used."""
     tests = []
     for graded in report.items:
         result = report.results.get(graded.id)
@@ -123,16 +134,30 @@ def to_results(report: GradingRun) -> Results:
             status="passed" if result is not None and result.passed else "failed",
             output=result.output if result is not None else INTERNAL_ERROR, visibility=graded.visibility,
             tags=[graded.spec.module, graded.spec.qualname, graded.check.name]))
+    leaderboard = []
+    for index, test in enumerate(report.tests, len(report.items) + 1):
+        result = report.test_results.get(test.id)
+        tests.append(TestResult(
+            name=test.title, number=test.number or str(index), score=result.score if result else 0.0, max_score=test.points,
+            status="passed" if result is not None and result.passed else "failed",
+            output=result.output if result is not None else INTERNAL_ERROR, visibility=test.visibility,
+            tags=["python test", *test.tags]))
+        if test.leaderboard and result is not None and isinstance(result.leaderboard_value, (int, float, str)) \
+                and not isinstance(result.leaderboard_value, bool):
+            leaderboard.append(LeaderboardEntry(name=test.leaderboard[0], value=result.leaderboard_value, order=test.leaderboard[1]))
     if report.answers is not None:               # listed after the items; its number shows it first on Gradescope
         ok, text = report.answers
         tests.append(TestResult(name="answers.yaml (a check of the file, 0 points)", number="0", score=0, max_score=0,
                                 status="passed" if ok else "failed", output=text, visibility="visible"))
-    if report.errors:
-        trace = "\n\n".join(f"{item_id}:\n{text}" for item_id, text in report.errors.items())
-        tests.append(TestResult(name="Grader errors (instructors only)", number=str(len(report.items) + 1), score=0,
-                                max_score=0, status="failed", output=trace, output_format="text", visibility="hidden"))
+    instructors = [("Grader errors (instructors only)", "\n\n".join(f"{item_id}:\n{text}" for item_id, text in report.errors.items())),
+                   ("Problems in the course's files (instructors only)", "\n".join(report.problems))]
+    for name, text in instructors:
+        if text:
+            tests.append(TestResult(name=name, number=str(len(tests) + 1), score=0, max_score=0, status="failed", output=text,
+                                    output_format="text", visibility="hidden"))
     output = f"**{report.title}**"
     if report.notes:
         output += "\n\nAbout your submission:\n\n" + "\n".join(f"- {n}" for n in report.notes)
     return Results(score=min(report.score, report.total), execution_time=round(report.seconds, 3), output=output, tests=tests,
-                   extra_data={"assignment": report.assignment, "engine": __version__, "isolation": report.layers})
+                   leaderboard=leaderboard, extra_data={"assignment": report.assignment, "engine": __version__,
+                                                        "isolation": report.layers})

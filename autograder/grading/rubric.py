@@ -8,13 +8,14 @@ parameters that check accepts.  A loaded item (`GradedItem`) holds its resolved 
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from autograder import course, yamlfile
+from autograder.yamlfile import YamlError, suggest, where
 
 from autograder.specs.base import CaseParams, Check, Comparison, FunctionSpec, Output, Tolerance
 from autograder.specs.registry import registry
@@ -38,6 +39,8 @@ class Defaults(Strict):
 class Item(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Stable identifier, unique in the rubric.")
     name: str | None = Field(default=None, description="Title shown on Gradescope; generated when omitted.")
+    number: str | None = Field(default=None, pattern=r"^[0-9]+(\.[0-9]+)*$",
+                               description="Gradescope's test number (\"1.2\"), which orders the tests; default: its position.")
     function: str = Field(description="Graded function as module.function, e.g. vae.gkl.")
     check: str = Field(default="values", pattern=r"^[a-z0-9_]+$",
                        description="values: match the reference; raises: ValueError on invalid input; or a named check of the function.")
@@ -49,6 +52,11 @@ class Item(Strict):
     timeout_s: float | None = Field(default=None, gt=0, le=300)
     hint: str | None = Field(default=None, description="Replaces the function's generic hint.")
     cases: list[dict[str, Any]] = Field(min_length=1)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 class AnswerKey(Strict):
@@ -72,9 +80,12 @@ class Rubric(Strict):
     assignment: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
     title: str
     seed: int
-    total_points: float | None = Field(default=None, ge=0, description="If set, must equal the sum of the items' points.")
+    total_points: float | None = Field(default=None, ge=0, description="If set, must equal the sum of the items' points "
+                                        "(Python tests, if any, add theirs).")
     student_packages: list[str] = Field(default=[], description="Packages besides torch and numpy that student code may "
                                         "import, as pip requirements (setup.sh installs them; the handout lists them).")
+    tests: list[str] = Field(default=[], description="A course's Python test files graded with this assignment, as paths "
+                             "in the course folder (tests/test_hw4.py); their points add to the items'.")
     defaults: Defaults = Defaults()
     handout: Handout | None = Field(default=None, description="Only in a handout's rubric (written by `build`).")
     items: list[Item] = Field(min_length=1)
@@ -136,143 +147,27 @@ class GradedItem(BaseModel):
         return f"{self.spec.qualname}{part}: {self.check.title}"
 
 
-class RubricError(Exception):
-    """Every problem found in one rubric file, each as 'file:line: key: message'."""
-
-    def __init__(self, path: Path, problems: list[str]):
-        super().__init__("\n".join(f"{path}:{p}" for p in problems))
-        self.path, self.problems = path, problems
-
-
 def case_seed(rubric_seed: int, item_id: str, index: int) -> int:
     digest = hashlib.sha256(f"{rubric_seed}/{item_id}/{index}".encode()).digest()
     return int.from_bytes(digest[:8], "little") >> 1
 
 
-def _line_map(node: yaml.Node, path: tuple = (), lines: dict | None = None) -> dict[tuple, int]:
-    """(key, index, ...) path -> 1-based line, for every node of a composed YAML document."""
-    lines = {} if lines is None else lines
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _line_map(value, path + (key.value,), lines)
-            lines[path + (key.value,)] = key.start_mark.line + 1      # a key's own line, not its value's
-    elif isinstance(node, yaml.SequenceNode):
-        for i, value in enumerate(node.value):
-            _line_map(value, path + (i,), lines)
-    return lines
-
-
-def _aliases(root: yaml.Node) -> list[str]:
-    """Nodes reached twice, i.e. YAML aliases: refused, since they can recurse or expand exponentially."""
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, tuple]] = [(root, ())]
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:
-            return [f"{node.start_mark.line + 1}: {_key(path)}: anchors and aliases (&name, *name) are not supported "
-                    "in rubrics; write the values out"]
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            stack += [(value, path + (key.value,)) for key, value in node.value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += [(value, path + (i,)) for i, value in enumerate(node.value)]
-    return []
-
-
-def _duplicate_keys(node: yaml.Node, path: tuple = ()) -> list[str]:
-    """Keys given twice in one mapping (YAML silently keeps the last), as 'line: key: message'."""
-    out = []
-    if isinstance(node, yaml.MappingNode):
-        first: dict[str, int] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if key.value in first:
-                out.append(f"{line}: {_key(path + (key.value,))}: duplicate key (first on line {first[key.value]}); "
-                           "YAML would silently keep only the last one")
-            first.setdefault(key.value, line)
-            out += _duplicate_keys(value, path + (key.value,))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, value in enumerate(node.value):
-            out += _duplicate_keys(value, path + (i,))
-    return out
-
-
-def _where(loc: tuple, lines: dict[tuple, int]) -> str:
-    for cut in range(len(loc), -1, -1):
-        if loc[:cut] in lines:
-            return str(lines[loc[:cut]])
-    return "1"
-
-
-def _key(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(document)"
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _problems(exc: ValidationError, lines: dict[tuple, int], prefix: tuple, model: type[BaseModel]) -> list[str]:
-    out = []
-    for err in exc.errors():
-        loc = prefix + tuple(err["loc"])
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            owner = model
-            for part in err["loc"][:-1]:
-                field = owner.model_fields.get(part) if isinstance(part, str) else None
-                ann = getattr(field, "annotation", None) if field else None
-                owner = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), owner)
-            msg = f"unknown key {err['loc'][-1]!r}" + _suggest(str(err["loc"][-1]), list(owner.model_fields))
-            msg += f" (allowed: {', '.join(owner.model_fields)})"
-        elif "input" in err and not isinstance(err["input"], (dict, list)):
-            msg += f" (got {err['input']!r})"
-        out.append(f"{_where(loc, lines)}: {_key(loc)}: {msg}")
-    return out
-
-
-def _syntax_problem(exc: yaml.YAMLError, text: str) -> str:
-    """One line 'line: (syntax): message' for any YAML error."""
-    if isinstance(exc, yaml.reader.ReaderError):          # a character YAML refuses (NUL, control characters)
-        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        return f"{text[: exc.position].count(chr(10)) + 1}: (syntax): character U+{code:04X} is not allowed in YAML; delete it"
-    mark = getattr(exc, "problem_mark", None)
-    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-    return f"{mark.line + 1 if mark else 1}: (syntax): {problem}; check indentation and quoting"
-
-
 def load(path: str | Path) -> tuple[Rubric, list[GradedItem]]:
-    """Parse and validate a rubric file; raises RubricError listing every problem found."""
+    """Parse and validate a rubric file; raises YamlError listing every problem found."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RubricError(path, [f"1: (file): not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8"]) from None
-    except OSError as exc:
-        raise RubricError(path, [f"1: (file): cannot read: {exc.strerror}"]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        structural = (_aliases(node) or _duplicate_keys(node)) if node is not None else []
-        if structural:
-            raise RubricError(path, structural)
-        data = yaml.safe_load(text)                # safe: no aliases, so no recursion or expansion
-    except yaml.YAMLError as exc:
-        raise RubricError(path, [_syntax_problem(exc, text)]) from None
-    lines = _line_map(node) if node is not None else {}
-    if not isinstance(data, dict):
-        raise RubricError(path, ["1: (document): a rubric is a mapping with keys assignment, title, seed, items"])
+    data, lines = yamlfile.read(path, "a rubric is a mapping with keys assignment, title, seed, items")
     try:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
-        raise RubricError(path, _problems(exc, lines, (), Rubric)) from None
+        raise YamlError(path, yamlfile.problems(exc, lines, (), Rubric)) from None
     graded, problems = _expand(rubric, lines)
+    for k, test in enumerate(rubric.tests):
+        file = course.active().root / test
+        if not (file.is_file() and file.name.startswith("test_") and file.suffix == ".py"):
+            problems.append(f"{where(('tests', k), lines)}: tests[{k}]: {test!r} is not a test_*.py file of the course "
+                            f"{course.active().root}")
     if problems:
-        raise RubricError(path, problems)
+        raise YamlError(path, problems)
     return rubric, graded
 
 
@@ -282,45 +177,46 @@ def _expand(rubric: Rubric, lines: dict[tuple, int]) -> tuple[list[GradedItem], 
     for i, item in enumerate(rubric.items):
         spec = specs.get(item.function)
         if spec is None:
-            problems.append(f"{_where(('items', i, 'function'), lines)}: items[{i}].function: unknown function "
-                            f"{item.function!r}" + _suggest(item.function, sorted(specs)))
+            problems.append(f"{where(('items', i, 'function'), lines)}: items[{i}].function: unknown function "
+                            f"{item.function!r}" + suggest(item.function, sorted(specs)))
             continue
         check = spec.checks.get(item.check)
         if check is None:
-            problems.append(f"{_where(('items', i, 'check'), lines)}: items[{i}].check: {item.function} has no check "
-                            f"{item.check!r}" + _suggest(item.check, list(spec.checks)) + f" (known: {', '.join(spec.checks)})")
+            problems.append(f"{where(('items', i, 'check'), lines)}: items[{i}].check: {item.function} has no check "
+                            f"{item.check!r}" + suggest(item.check, list(spec.checks)) + f" (known: {', '.join(spec.checks)})")
             continue
         if item.output is not None and item.output >= len(check.outputs):
-            problems.append(f"{_where(('items', i, 'output'), lines)}: items[{i}].output: {item.function} returns "
+            problems.append(f"{where(('items', i, 'output'), lines)}: items[{i}].output: {item.function} returns "
                             f"{len(check.outputs)} value(s); output must be below {len(check.outputs)}")
         cases: list[tuple[CaseParams, int]] = []
         for j, raw in enumerate(item.cases):
             try:
                 params = check.params.model_validate(raw)
             except ValidationError as exc:
-                problems += _problems(exc, lines, ("items", i, "cases", j), check.params)
+                problems += yamlfile.problems(exc, lines, ("items", i, "cases", j), check.params)
                 continue
             problem = check.problem(params, spec.invalid)
             if problem:
-                problems.append(f"{_where(('items', i, 'cases', j), lines)}: items[{i}].cases[{j}].invalid: {problem}")
+                problems.append(f"{where(('items', i, 'cases', j), lines)}: items[{i}].cases[{j}].invalid: {problem}")
                 continue
             if params.invalid is not None and params.invalid not in spec.invalid:
-                problems.append(f"{_where(('items', i, 'cases', j, 'invalid'), lines)}: items[{i}].cases[{j}].invalid: "
+                problems.append(f"{where(('items', i, 'cases', j, 'invalid'), lines)}: items[{i}].cases[{j}].invalid: "
                                 f"{item.function} has no invalid variant {params.invalid!r}"
-                                + _suggest(params.invalid, list(spec.invalid)) + f" (known: {', '.join(spec.invalid)})")
+                                + suggest(params.invalid, list(spec.invalid)) + f" (known: {', '.join(spec.invalid)})")
                 continue
             for r in range(params.repeat):
                 index = len(cases)
                 cases.append((params, params.seed + r if params.seed is not None else case_seed(rubric.seed, item.id, index)))
         graded.append(GradedItem(
-            item=item, number=str(i + 1), spec=spec, check=check, visibility=item.visibility or d.visibility,
-            partial_credit=item.partial_credit or d.partial_credit, tolerance=item.tolerance or d.tolerance,
+            item=item, number=item.number or str(i + 1), spec=spec, check=check, visibility=item.visibility or d.visibility,
+            partial_credit=item.partial_credit or d.partial_credit, tolerance=item.tolerance or spec.tolerance or d.tolerance,
             timeout_s=item.timeout_s or d.timeout_s, cases=cases))
     return graded, problems
 
 
 def rubric_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "rubrics"
+    """The active course's rubrics/ folder (the product's own by default)."""
+    return course.active().rubrics
 
 
 def find(assignment: str, directory: Path | None = None) -> Path:
@@ -328,7 +224,7 @@ def find(assignment: str, directory: Path | None = None) -> Path:
     path = directory / f"{assignment}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in directory.glob("*.yaml"))
-        raise RubricError(path, [f"1: assignment: no rubric for {assignment!r}" + _suggest(assignment, known)
+        raise YamlError(path, [f"1: assignment: no rubric for {assignment!r}" + suggest(assignment, known)
                                  + f" (known: {', '.join(known) or 'none'})"])
     return path
 

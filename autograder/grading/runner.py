@@ -92,16 +92,17 @@ def _module_message(outcome: CallOutcome, qualname: str) -> str:
     }[outcome.kind]
 
 
-def _outcome_failure(graded: GradedItem, outcome: CallOutcome, timeout_s: float, qualname: str,
+def _outcome_failure(limit_s: float, outcome: CallOutcome, timeout_s: float, qualname: str,
                      raised: str = "raised an exception") -> CaseResult | None:
-    """The verdict where the call (of `qualname`) gave no value to judge: a timeout, a crash, a bad channel, a disk
-    overrun, an error (None if it returned).  `raised` is the summary of an exception the check did not ask for.
+    """The verdict where the call (of `qualname`, allowed `limit_s` seconds, run under `timeout_s`) gave no value to
+    judge: a timeout, a crash, a bad channel, a disk overrun, an error (None if it returned).  `raised` is the summary
+    of an exception the check did not ask for.
 
     Summaries are the grader's own words; what the student's code wrote (an exception, a traceback) goes into
     the fenced `block`, which only a visible test shows.
     """
     if outcome.status == "timeout":
-        return CaseResult(False, f"timed out (each call may take at most {graded.timeout_s:g} s)" if timeout_s >= graded.timeout_s
+        return CaseResult(False, f"timed out (each call may take at most {limit_s:g} s)" if timeout_s >= limit_s
                           else "timed out when the grading time budget ran out", public=True)
     if outcome.status == "crashed":
         return CaseResult(False, "the process running your code died during the call (os._exit, a crash, or too much memory)",
@@ -126,7 +127,7 @@ def _raises_verdict(graded: GradedItem, outcome: CallOutcome, timeout_s: float, 
         return CaseResult(True)
     if outcome.status == "ok":
         return CaseResult(False, "returned a value instead of raising ValueError on invalid input")
-    return _outcome_failure(graded, outcome, timeout_s, qualname, raised="raised an exception other than ValueError")
+    return _outcome_failure(graded.timeout_s, outcome, timeout_s, qualname, raised="raised an exception other than ValueError")
 
 
 def _value_verdict(graded: GradedItem, call: Call, expected: Any, got: Any,
@@ -137,6 +138,20 @@ def _value_verdict(graded: GradedItem, call: Call, expected: Any, got: Any,
         return CaseResult(True)
     return CaseResult(False, mismatch.summary, detail=mismatch.detail, block=_shown(graded, got, expected),
                       public=mismatch.public, misconception=mistakes.explain(got, call, graded.comparison, wrong_answers))
+
+
+def describe_failure(failed: StudentFailed, timeout_s: float, named: bool = True) -> CaseResult:
+    """What a call that gave no usable value comes to, in the grader's words (a rubric item's, or a course test's);
+    `named`: say which function (not needed where it is the item's own)."""
+    outcome, qualname = failed.outcome, failed.qualname
+    who = f"`{qualname.split('.')[1]}` " if named else ""
+    if failed.changed:
+        args = ", ".join(f"`{name}`" for name in failed.changed)
+        return CaseResult(False, f"{who}modified its input {args} in place; functions must not change their arguments "
+                                 "(use out-of-place operations)", public=True)
+    if outcome.status == "ok":
+        return CaseResult(False, f"{who}returned {describe_bad(outcome.result)}, expected torch.Tensor output")
+    return _outcome_failure(timeout_s, outcome, timeout_s, qualname)
 
 
 def _student_run(graded: GradedItem, call: Call, client: WorkerClient,
@@ -152,17 +167,10 @@ def _student_run(graded: GradedItem, call: Call, client: WorkerClient,
     try:
         value = graded.check.run(side, call)
     except StudentFailed as failed:
-        outcome = failed.outcome
-        outcome.stdout = side.stdout
-        who = "" if failed.qualname == graded.spec.qualname else f"`{failed.qualname.split('.')[1]}` "
-        if failed.changed:
-            args = ", ".join(f"`{name}`" for name in failed.changed)
-            return outcome, failed.qualname, CaseResult(False, f"{who}modified its input {args} in place; functions must not "
-                                                               "change their arguments (use out-of-place operations)", public=True)
-        if outcome.status == "ok":
-            return outcome, failed.qualname, CaseResult(False, f"{who}returned {describe_bad(outcome.result)}, "
-                                                               "expected torch.Tensor output")
-        return outcome, failed.qualname, None
+        failed.outcome.stdout = side.stdout
+        named = failed.qualname != graded.spec.qualname
+        verdict = describe_failure(failed, timeout_s, named) if failed.changed or failed.outcome.status == "ok" else None
+        return failed.outcome, failed.qualname, verdict
     except ProbeError as exc:
         return (CallOutcome("ok", stdout=side.stdout), graded.spec.qualname,
                 CaseResult(False, "returned a value the check cannot use", detail=str(exc)))
@@ -177,7 +185,7 @@ def _judge_outcome(graded: GradedItem, call: Call, expected: Any, outcome: CallO
     """
     if graded.check.raises:
         return _raises_verdict(graded, outcome, timeout_s, qualname)
-    return (_outcome_failure(graded, outcome, timeout_s, qualname)
+    return (_outcome_failure(graded.timeout_s, outcome, timeout_s, qualname)
             or _value_verdict(graded, call, expected, outcome.result, wrong_answers))
 
 

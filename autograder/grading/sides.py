@@ -9,7 +9,6 @@ cannot be graded) raises `StudentFailed` with what the grader observed.
 """
 from __future__ import annotations
 
-import importlib
 import time
 from typing import Any, Callable
 
@@ -24,8 +23,14 @@ class ReferenceSide:
         self.used.append(qualname)
         if qualname in self.override:
             return self.override[qualname]
+        from autograder import course
+        from autograder.specs.registry import registry
+
+        spec = registry().get(qualname)
+        if spec is not None:
+            return spec.reference
         module, name = qualname.split(".")
-        return getattr(importlib.import_module(f"reference.{module}"), name)
+        return getattr(course.active().reference_module(module), name)   # a function only a course's test calls
 
     def answer(self, key: str) -> Any:
         raise LookupError("answers have no reference implementation; the rubric holds the key")
@@ -41,17 +46,22 @@ class StudentFailed(Exception):
 
 
 class StudentSide:
-    """The student's functions, called from the grader; `arg_names(qualname)` names their positional arguments."""
+    """The student's functions, called from the grader; `arg_names(qualname)` names their positional arguments.
 
-    def __init__(self, client: WorkerClient, deadline: float, arg_names: Callable[[str], list[str]]):
-        self.client, self.deadline, self.arg_names = client, deadline, arg_names
+    Every call ends by `deadline`, and (where given) within `per_call_s` seconds of its start.
+    """
+
+    def __init__(self, client: WorkerClient, deadline: float, arg_names: Callable[[str], list[str]],
+                 per_call_s: float | None = None):
+        self.client, self.deadline, self.arg_names, self.per_call_s = client, deadline, arg_names, per_call_s
         self.outcomes: list[CallOutcome] = []
 
     def function(self, qualname: str) -> Callable[..., Any]:
         module, name = qualname.split(".")
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            outcome = self.client.call(module, name, args, kwargs, max(self.deadline - time.monotonic(), 0.0))
+            remaining = max(self.deadline - time.monotonic(), 0.0)
+            outcome = self.client.call(module, name, args, kwargs, min(remaining, self.per_call_s or remaining))
             self.outcomes.append(outcome)
             if outcome.changed:
                 names = self.arg_names(qualname)

@@ -16,19 +16,23 @@ def styled() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _rows(run: GradingRun) -> list[tuple[bool, str, float, float, str]]:
+def _rows(run: GradingRun) -> list[tuple[bool, str, float, float, str, str]]:
+    """(passed, title, score, points, visibility, output) of every item, then of every Python test."""
     rows = []
     for graded in run.items:
         result = run.results.get(graded.id)
-        rows.append((result is not None and result.passed, graded.title, result.score if result else 0.0,
-                     graded.item.points, graded.visibility))
+        rows.append((result is not None and result.passed, graded.title, result.score if result else 0.0, graded.item.points,
+                     graded.visibility, result.output if result else INTERNAL_ERROR))
+    for test in run.tests:
+        result = run.test_results.get(test.id)
+        rows.append((result is not None and result.passed, test.title, result.score if result else 0.0, test.points,
+                     test.visibility, result.output if result else INTERNAL_ERROR))
     return rows
 
 
 def _failures(run: GradingRun) -> list[tuple[str, str]]:
     sheet = [("answers.yaml", run.answers[1])] if run.answers is not None and not run.answers[0] else []
-    return sheet + [(g.title, run.results[g.id].output if g.id in run.results else INTERNAL_ERROR)
-                    for g in run.items if g.id not in run.results or not run.results[g.id].passed]
+    return sheet + [(title, output) for ok, title, _, _, _, output in _rows(run) if not ok]
 
 
 def table(run: GradingRun, details: bool = False) -> str:
@@ -36,10 +40,14 @@ def table(run: GradingRun, details: bool = False) -> str:
     width = max([len(title) for _, title, *_ in _rows(run)] + [10])
     lines = [run.title, ""]
     lines += [f"{'PASS' if ok else 'FAIL'}  {title:<{width}}  {score:6.2f} / {points:<6.2f} {visibility}"
-              for ok, title, score, points, visibility in _rows(run)]
+              for ok, title, score, points, visibility, _ in _rows(run)]
     lines += ["", f"Total: {run.score:.2f} / {run.total:.2f}  ({run.seconds:.1f} s)"]
     if run.notes:
         lines += ["", "About the submission:"] + [f"  - {n}" for n in run.notes]
+    if run.problems:
+        lines += ["", "Problems in the course's files:"] + [f"  {p}" for p in run.problems]
+    if run.errors:
+        lines += ["", f"Failed in the grader (tracebacks in results.json, for instructors): {', '.join(run.errors)}"]
     if details:
         for title, output in _failures(run):
             lines += ["", title, output]
@@ -50,7 +58,7 @@ def summary(run: GradingRun) -> list[str]:
     """A student's closing lines: the visible total, where the other points are, and a torch that differs."""
     lines = [f"Visible tests: {run.score:.2f} / {run.total:.2f} points."]
     if run.hidden_points:
-        lines.append(f"{run.hidden_points:g} more points are in tests Gradescope shows after the due date.")
+        lines.append(f"{run.hidden_points:g} more points are in tests that run on Gradescope only.")
     if run.grader_torch:
         import torch
 
@@ -72,7 +80,7 @@ def print_report(run: GradingRun) -> None:
 
     console = Console()
     grid = Table(title=run.title, title_style="bold", show_header=False, box=None)
-    for ok, title, score, points, visibility in _rows(run):
+    for ok, title, score, points, visibility, _ in _rows(run):
         grid.add_row("[green]PASS[/]" if ok else "[red]FAIL[/]", title, f"{score:.2f} / {points:.2f}", f"[dim]{visibility}[/]")
     console.print(grid)
     for note in run.notes:

@@ -74,6 +74,15 @@ class Comparison:
 Builder = Callable[[Any, torch.Generator], Call]
 
 
+@dataclass(frozen=True)
+class Misconception:
+    """A known mistake: `wrong` takes the graded function's arguments and returns what a student holding it returns."""
+
+    name: str
+    wrong: Callable[..., Any]
+    hint: str
+
+
 class Side(Protocol):
     """Where a check's functions come from: the reference, or the student's code (called in the worker)."""
 
@@ -167,6 +176,9 @@ class FunctionSpec:
     outputs: tuple[Output, ...] = (Output("result"),)
     hint: str = ""
     checks: dict[str, Check] = field(default_factory=dict)
+    tolerance: Tolerance | None = None                     # where an item sets none (before the rubric's default)
+    mistakes: tuple[Misconception, ...] = ()
+    arguments: tuple[str, ...] = ()                        # the arguments' names, where the reference's signature lacks them
 
     def __post_init__(self) -> None:
         given = {"values": Check("values", self.params, self.build)}
@@ -191,6 +203,8 @@ class FunctionSpec:
 
     @property
     def arg_names(self) -> list[str]:
+        if self.arguments:
+            return list(self.arguments)
         return list(inspect.signature(self.reference).parameters) if self.reference else []
 
 

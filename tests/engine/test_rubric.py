@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import rubric
+from autograder.yamlfile import YamlError
 from conftest import ROOT, run_cli
 
 GOOD = """\
@@ -26,7 +27,7 @@ def write(tmp_path: Path, text: str | bytes) -> Path:
 
 
 def problems(tmp_path, text) -> str:
-    with pytest.raises(rubric.RubricError) as err:
+    with pytest.raises(YamlError) as err:
         rubric.load(write(tmp_path, text))
     return str(err.value)
 
@@ -161,7 +162,7 @@ def test_fuzzed_rubrics_fail_with_file_line_and_key_never_a_traceback(tmp_path, 
     path = write(tmp_path, text)
     try:
         rubric.load(path)
-    except rubric.RubricError as err:
+    except YamlError as err:
         n_lines = text.count(b"\n") + 1
         assert err.problems
         for problem in str(err).splitlines():
@@ -220,3 +221,11 @@ def test_validate_warns_when_a_rubric_hides_graded_items_as_gradescope_then_hide
 def test_no_shipped_rubric_hides_an_item_with_points_outright():
     for path in sorted((ROOT / "rubrics").glob("*.yaml")):
         assert not [g.id for g in rubric.load(path)[1] if g.visibility == "hidden" and g.item.points], path
+
+
+def test_a_key_that_is_a_list_or_a_mapping_is_a_problem_not_a_crash(tmp_path):
+    """Found by the fuzzer above: `{!batch: [6]}` and `{[1, 2]: 3}` made PyYAML keys no dict can hold."""
+    text = GOOD.replace("      - {batch: [3], k: 2}", "      - {!batch: [6], k: 2}\n      - {[1, 2]: 3}")
+    message = problems(tmp_path, text)
+    assert f"{tmp_path / 'demo.yaml'}:9: items[0].cases[0]: a key is a plain name" in message
+    assert f"{tmp_path / 'demo.yaml'}:10: items[0].cases[1]: a key is a plain name" in message

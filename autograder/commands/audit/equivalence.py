@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from autograder.commands.audit.mutants import Mutant
-from autograder.commands.audit.variants import ROOT
+from autograder import course
 from autograder.grading import rubric as rubric_mod
 from autograder.grading.mistakes import copies
 from autograder.grading.runner import build_call
@@ -58,14 +58,13 @@ def broader(items: list, others: list) -> list:
 
 def equivalent(mutant: Mutant, items: list) -> bool:
     """No output of the mutated module differs from the reference's on fresh cases of `items` (run here, trusted code)."""
-    import importlib
     import types
 
     module_name = mutant.function.split(".")[0]
-    mutated = types.ModuleType(f"reference.{module_name}")
-    mutated.__file__ = str(ROOT / "reference" / f"{module_name}.py")
-    exec(compile(mutant.source, mutated.__file__, "exec"), mutated.__dict__)  # noqa: S102 - our own reference, mutated
-    reference = importlib.import_module(f"reference.{module_name}")
+    reference = course.active().reference_module(module_name)
+    mutated = types.ModuleType(reference.__name__)
+    mutated.__file__ = str(course.active().reference_path(module_name))
+    exec(compile(mutant.source, mutated.__file__, "exec"), mutated.__dict__)  # noqa: S102 - the reference, mutated
 
     def side(module: types.ModuleType) -> ReferenceSide:
         return ReferenceSide({f"{module_name}.{f}": getattr(module, f) for f in dir(module) if callable(getattr(module, f))})

@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-from autograder.commands.audit.variants import ROOT
+from autograder import course
 
 _OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult, ast.FloorDiv: ast.Div}
 _CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
@@ -81,7 +81,7 @@ def _function(tree: ast.Module, name: str) -> ast.FunctionDef:
 def mutants(qualname: str) -> list[Mutant]:
     """Every distinct one-change mutant of the reference function `qualname`."""
     module, name = qualname.split(".")
-    source = (ROOT / "reference" / f"{module}.py").read_text()
+    source = course.active().reference_path(module).read_text()
     pristine = _function(ast.parse(source), name)
     out, seen = [], {ast.unparse(pristine)}
     for index, node in enumerate(_mutable_nodes(pristine)):

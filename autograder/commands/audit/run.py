@@ -4,8 +4,10 @@ Mutation testing grades each mutant of every graded reference function (`mutants
 submission on the items that depend on the function, and calls it killed when some item
 loses points.  A mutant that keeps full marks is run beside the reference on fresh cases
 (`equivalence.py`): if no output differs it is counted as equivalent (listed, for a human
-to confirm), otherwise it is a survivor, reported per item.  The score is killed /
-non-equivalent mutants.
+to confirm), otherwise it is a survivor, reported per item.  A course's Python tests count
+as killers like items; a function only they check has no cases to judge equivalence on, so
+its mutants that keep full marks are all survivors.  The score is killed / non-equivalent
+mutants.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from pathlib import Path
 from autograder.commands.audit.calibration import Calibration, calibrate
 from autograder.commands.audit.equivalence import broader, equivalent, shipped_items
 from autograder.commands.audit.mutants import mutants
-from autograder.commands.audit.variants import dependents, grade_variant, reference_submission
-from autograder.grading import rubric as rubric_mod
+from autograder import course
+from autograder.commands.audit.variants import dependent_tests, dependents, grade_variant, lost_points, reference_submission
+from autograder.grading import course_tests, rubric as rubric_mod
 
 
 @dataclass(frozen=True)
@@ -59,33 +62,36 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
 
     path = rubric_path or rubric_mod.find(assignment)
     zygote = engine.start(sandbox_user or engine.DEFAULT_SANDBOX_USER)
-    _, items = rubric_mod.load(path)
-    report = AuditReport(assignment, total=sum(g.item.points for g in items))
-    graded_functions = sorted({g.spec.qualname for g in items if g.spec.module != "answers"})
+    rubric, items = rubric_mod.load(path)
+    root = course.active().root
+    tests = course_tests.collect([root / t for t in rubric.tests], root).tests
+    report = AuditReport(assignment, total=sum(g.item.points for g in items) + sum(t.points for t in tests))
+    graded_functions = sorted({g.spec.qualname for g in items if g.spec.module != "answers"}
+                              | {f"{m}.{f}" for t in tests for m, f in t.uses})
     if functions:
         graded_functions = [f for f in graded_functions if f in functions]
     others = shipped_items()
     work = Path(tempfile.mkdtemp(prefix="gm-audit-"))
     try:
         with zygote:
-            report.calibration = calibrate(zygote, path, items, graded_functions, work)
+            report.calibration = calibrate(zygote, path, items, tests, graded_functions, work)
             sub = reference_submission(work / "mutant", items)
             for qualname in graded_functions:
                 module = qualname.split(".")[0]
-                affected = dependents(items, qualname)
-                only = {g.id for g in affected}
+                affected, affected_tests = dependents(items, qualname), dependent_tests(tests, qualname)
+                only = {g.id for g in affected} | {t.id for t in affected_tests}
                 wider = broader(affected, others)
                 for mutant in tqdm(mutants(qualname), desc=qualname, unit="mutant", disable=not progress, leave=False):
                     result = grade_variant(zygote, sub, module, mutant.source, path, only)
                     report.mutants += 1
                     ref = MutantRef(qualname, mutant.line, mutant.change)
-                    if any(r.score < r.graded.item.points for r in result.results.values()):
+                    if lost_points(result):
                         report.killed += 1
-                    elif equivalent(mutant, wider):
+                    elif affected and equivalent(mutant, wider):     # judged on the items' cases: tests have none
                         report.equivalents.append(ref)
                     else:
-                        for graded in affected:
-                            report.survivors.setdefault(graded.id, []).append(ref)
+                        for graded_id in sorted(only):
+                            report.survivors.setdefault(graded_id, []).append(ref)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report
