@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SCHEMA, env_without_checkout, hostile, run_cli
+from conftest import FIXTURES, ROOT, SCHEMA, env_without_checkout, run_cli
 
 COURSE = ROOT / "examples" / "gm101-s2027"
 ASSIGNMENT = "gm101-hw4"
@@ -168,7 +168,7 @@ def test_audit_calibrates_and_mutation_tests_the_course_functions(tmp_path):
 def test_student_code_cannot_read_the_course_tests_or_reference(tmp_path):
     sub = course_submission(tmp_path / "sub")
     with open(sub / "score.py", "a") as f:
-        f.write("\n\n" + hostile("read_course") + "\n")
+        f.write("\n\n" + (FIXTURES / "course" / "read_course.py").read_text() + "\n")
     results = grade_course(sub, tmp_path / "results.json")
     text = json.dumps(results)
     assert "LEAKED" not in text and "no course modules" in text
