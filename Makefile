@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine (as root):
 #   make demo   grade the bundled example submission end to end, as Gradescope would
-#   make test   run the test suite
+#   make test   run the test suite (as root on Debian/Ubuntu it installs and starts a Docker engine first)
 VENV ?= /opt/gm-autograder/venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.gm-autograder-dev
@@ -28,6 +28,7 @@ demo: venv
 	@echo "results: $(DEMO)/results/results.json"
 
 test: venv
+	bash tests/docker_engine.sh
 	$(PYTHON) -m pytest
 
 bench: venv

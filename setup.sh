@@ -39,8 +39,16 @@ main() {
     # CPU-only PyTorch: the +cpu local version exists only on PyTorch's CPU index (and local
     # wheel mirrors), so this can never pull the multi-GB CUDA build.  Its dependencies come
     # from the default index with the rest (torch==2.13.0 in requirements.txt is then satisfied).
-    "$venv/bin/python" -c 'import torch' 2>/dev/null ||
-        "${pip[@]}" --no-deps --extra-index-url https://download.pytorch.org/whl/cpu "torch==2.13.0+cpu"
+    # The wheel must fit the venv's interpreter (cpXY) and platform; where none does, say which.
+    if ! "$venv/bin/python" -c 'import torch' 2>/dev/null &&
+        ! "${pip[@]}" --no-deps --only-binary=:all: --extra-index-url https://download.pytorch.org/whl/cpu "torch==2.13.0+cpu"; then
+        local wanted
+        wanted="$("$venv/bin/python" -c 'import sys, sysconfig; t = "cp%d%d" % sys.version_info[:2]; print("torch-2.13.0+cpu-%s-%s-*_%s.whl" % (t, t, sysconfig.get_platform().split("-")[-1]))')"
+        echo "setup.sh: no CPU wheel of torch 2.13.0 for $("$venv/bin/python" -V 2>&1) ($python, in $venv):" \
+             "looked for $wanted on https://download.pytorch.org/whl/cpu and in pip's find-links." \
+             "Use an interpreter that wheel exists for: AUTOGRADER_PYTHON=/path/to/python3 bash setup.sh" >&2
+        exit 1
+    fi
     if [ "${AUTOGRADER_DEV:-0}" = 1 ]; then
         "${pip[@]}" -e "$source_dir[test]"
     else
@@ -53,7 +61,8 @@ main() {
     chmod -R a+rX "$venv"
 
     if [ "$(id -u)" -eq 0 ]; then
-        # One account per parallel batch job: `batch -j N` uses $user, $user-1, ..., $user-(N-1).
+        # A pool of accounts, one leased by each grading running at once (autograder/sandbox/accounts.py);
+        # a grading run as root creates more when all are leased.
         local account
         for account in "$user" "$user-1" "$user-2" "$user-3"; do
             if ! id -u "$account" >/dev/null 2>&1; then

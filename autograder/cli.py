@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {grade,check,list,validate,build,batch,gradescope}` (see --help)."""
+"""Command line: `python -m autograder {grade,check,list,validate,build,batch,audit,docker-base,gradescope}` (see --help)."""
 from __future__ import annotations
 
 import argparse
@@ -32,8 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
     grade.add_argument("--docker", action="store_true", help="grade inside Gradescope's image (Dockerfile), through the "
                        "docker SDK: needs a Docker engine and `pip install 'gm-autograder[docker]'`")
-    grade.add_argument("--sandbox-user", metavar="USER", default="gm-sandbox",
-                       help="as root, run student code as USER (default: %(default)s)")
+    grade.add_argument("--docker-network", action="store_true",
+                       help="with --docker, give the grading container a network, as Gradescope's has (default: none)")
+    grade.add_argument("--sandbox-user", metavar="USER", help="as root, run student code as USER, waiting while another "
+                       "grading holds it (default: the first free account of gm-sandbox, gm-sandbox-1, ..., created "
+                       "where missing)")
 
     check = sub.add_parser("check", parents=[course], help="run the visible tests on your work (for students)",
                            description="Run the visible tests on SUBMISSION (default: the current folder) with the same "
@@ -41,8 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("submission", type=Path, nargs="?", default=Path("."), metavar="SUBMISSION")
     check.add_argument("--assignment", "-a", required=True, metavar="ID", help="assignment id (see `list`)")
     check.add_argument("--rubric", type=Path, metavar="PATH", help=argparse.SUPPRESS)
-    check.add_argument("--sandbox-user", metavar="USER", default="gm-sandbox",
-                       help="as root, run student code as USER when it exists (default: %(default)s)")
+    check.add_argument("--sandbox-user", metavar="USER", help="as root, run student code as USER when it exists, "
+                       "waiting while another grading holds it (default: the first free account of gm-sandbox, "
+                       "gm-sandbox-1, ...; none: as root)")
     check.add_argument("--portable", action="store_true",
                        help="run your code in a fresh Python process per worker, as on macOS and Windows (default there)")
 
@@ -65,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                                        "and a CSV of per-test scores. Rerunning resumes: graded submissions are skipped.")
     batch.add_argument("export", type=Path, metavar="EXPORT")
     batch.add_argument("--assignment", "-a", required=True, metavar="ID", help="assignment id (see `list`)")
-    batch.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="parallel jobs, each with its own sandbox user "
-                       "(setup.sh creates 4) (default: %(default)s)")
+    batch.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="parallel jobs, each leasing its own sandbox account "
+                       "(setup.sh creates 4; more are created as needed) (default: %(default)s)")
     batch.add_argument("--csv", type=Path, default=Path("scores.csv"), metavar="PATH", help="default: %(default)s")
     batch.add_argument("--out", "-o", type=Path, metavar="DIR", help="results folder (default: EXPORT-results beside EXPORT)")
     batch.add_argument("--rubric", type=Path, metavar="PATH", help="grade with this rubric file instead of rubrics/ID.yaml")
@@ -83,8 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--json", type=Path, metavar="PATH", help="also write the report as JSON")
     audit.add_argument("--target", type=float, default=0.95, help="required kill rate (default: %(default)s)")
     audit.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    audit.add_argument("--sandbox-user", metavar="USER", help="run the mutants as USER (e.g. gm-sandbox-3, to audit while "
-                       "grading) (default: gm-sandbox)")
+    audit.add_argument("--sandbox-user", metavar="USER", help="as root, run the mutants as USER (default: the first free "
+                       "account of gm-sandbox, gm-sandbox-1, ...)")
 
     build = sub.add_parser("build", parents=[course], help="write the Gradescope autograder zip and the student handout",
                            description="Write ID-autograder.zip (upload it on Gradescope's Configure Autograder page) and "
@@ -92,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
                                        "of the visible tests) into DIR.")
     build.add_argument("assignment", metavar="ID", help="assignment id (see `list`)")
     build.add_argument("--out", "-o", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: %(default)s)")
+
+    base = sub.add_parser("docker-base", help="make a stand-in gradescope/autograder-base image (no Docker Hub needed)",
+                          description="Build a minimal Debian with debootstrap (python3, python3-venv, ca-certificates), "
+                                      "add this machine's trusted certificates, and import it into the Docker engine "
+                                      "under TAG, for `grade --docker` where Docker Hub cannot be reached. Needs root.")
+    base.add_argument("--tag", default="gradescope/autograder-base:latest", help="image name (default: %(default)s)")
+    base.add_argument("--suite", default="bookworm", help="Debian release (default: %(default)s)")
+    base.add_argument("--mirror", default="http://deb.debian.org/debian", metavar="URL", help="default: %(default)s")
+    base.add_argument("--wheels", type=Path, metavar="DIR",
+                      help="copy DIR's wheels into the image, where pip finds them (PIP_FIND_LINKS): torch from a file")
 
     gs = sub.add_parser("gradescope", help="grade as Gradescope's run_autograder does")
     gs.add_argument("--root", type=Path, default=Path("/autograder"), help="autograder root (default: %(default)s)")
@@ -112,7 +126,8 @@ def _grade(args: argparse.Namespace) -> int:
     if args.docker:
         from autograder.commands import docker
 
-        print(f"wrote {docker.grade(args.assignment, args.submission, args.output)} (graded in Docker)")
+        print(f"wrote {docker.grade(args.assignment, args.submission, args.output, network=args.docker_network)} "
+              "(graded in Docker)")
         return 0
     launcher = engine.start(args.sandbox_user)     # first: nothing but torch and the sandbox exists before it
     from autograder.grading import results, rubric, terminal
@@ -125,7 +140,8 @@ def _grade(args: argparse.Namespace) -> int:
             return _rubric_error(exc)
     print(terminal.table(result, details=args.details))
     results.to_results(result).write(args.output)
-    print(f"\nwrote {args.output}")
+    account = launcher.sandbox.user
+    print(f"\nwrote {args.output}" + (f" (student code ran as {account})" if account else ""))
     if "warning" in result.layers["grader"]:
         print(f"warning: {result.layers['grader']['warning']}", file=sys.stderr)
     return 0
@@ -301,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         return _batch(args)
     if args.command == "audit":
         return _audit(args)
+    if args.command == "docker-base":
+        from autograder.commands import docker_base
+
+        print(f"made {args.tag} ({docker_base.build(args.tag, suite=args.suite, mirror=args.mirror, wheels=args.wheels)})")
+        return 0
     if args.command == "gradescope":
         from autograder.commands import gradescope
 

@@ -72,9 +72,13 @@ def by_id(results: dict, assignment: str = ASSIGNMENT) -> dict[str, dict]:
     return {item.id: results["tests"][int(item.number) - 1] for item in items}
 
 
-def sandbox_processes(users: tuple[str, ...] = ("gm-sandbox",)) -> list[int]:
-    """Processes of the sandbox accounts still alive."""
+def sandbox_processes(users: tuple[str, ...] | None = None) -> list[int]:
+    """Processes of the sandbox accounts (default: the whole pool) still alive."""
     import pwd
+
+    from autograder.sandbox.accounts import pool
+
+    users = pool() if users is None else users
 
     uids = set()
     for user in users:

@@ -4,9 +4,9 @@ Layout (shared/spec/GRADESCOPE.md): EXPORT/submission_metadata.yml, keyed by
 `submission_<id>` with Ruby-style symbol keys (`:submitters` [{`:name`, `:sid`, `:email`}],
 `:created_at`, ...), and one folder EXPORT/submission_<id>/ per submission.
 
-N job processes each import torch once and fork their own zygote under their own sandbox
-user (job 0 `gm-sandbox`, job k `gm-sandbox-k`: a kill as one uid never reaches another
-job), then grade submission after submission with `engine.grade`, which lays each out in
+N job processes each import torch once and fork their own zygote under a sandbox account
+each leases for its life (sandbox/accounts.py: a kill as one uid never reaches another job,
+nor another grading on the machine), then grade submission after submission with `engine.grade`, which lays each out in
 a fresh scratch folder and ends by killing every process and deleting every temp file of
 its sandbox user, so no submission sees another's data.  Each submission's results.json
 is written atomically to OUT/submission_<id>/results.json; a rerun skips those already
@@ -23,8 +23,6 @@ from pathlib import Path
 from queue import Empty
 
 import yaml
-
-from autograder.grading.engine import DEFAULT_SANDBOX_USER
 
 
 @dataclass(frozen=True)
@@ -53,16 +51,12 @@ def read_export(export: Path) -> list[Submission]:
     return out
 
 
-def sandbox_user(job: int, base: str = DEFAULT_SANDBOX_USER) -> str:
-    return base if job == 0 else f"{base}-{job}"
-
-
-def _job(job: int, rubric_path: str, todo: multiprocessing.Queue, done: multiprocessing.Queue, out: str) -> None:
+def _job(rubric_path: str, todo: multiprocessing.Queue, done: multiprocessing.Queue, out: str) -> None:
     """One job process: torch and a zygote once, then submissions until the queue says stop."""
     from autograder.grading import engine
     from autograder.grading.results import crashed, to_results
 
-    with engine.start(sandbox_user(job)) as zygote:
+    with engine.start() as zygote:
         while (item := todo.get()) is not None:
             sid, folder = item
             try:
@@ -91,19 +85,15 @@ def regrade(export: Path, rubric_path: Path, out: Path, jobs: int = 1, progress:
     todo = [s for s in submissions if not (out / s.id / "results.json").exists()]
     skipped = len(submissions) - len(todo)
     if todo:
-        from autograder.sandbox.zygote import Sandbox
-
         jobs = max(1, min(jobs, len(todo)))
-        for j in range(jobs):
-            Sandbox.resolve(sandbox_user(j))             # a missing account stops the batch here, with the fix
         context = multiprocessing.get_context("fork")   # the jobs import torch themselves, after the fork
         pending, done = context.Queue(), context.Queue()
         for s in todo:
             pending.put((s.id, str(s.folder)))
         for _ in range(jobs):
             pending.put(None)
-        workers = [context.Process(target=_job, args=(j, str(rubric_path), pending, done, str(out)), daemon=True)
-                   for j in range(jobs)]
+        workers = [context.Process(target=_job, args=(str(rubric_path), pending, done, str(out)), daemon=True)
+                   for _ in range(jobs)]
         for w in workers:
             w.start()
         with tqdm(total=len(submissions), initial=skipped, unit="sub", disable=not progress, desc="grading") as bar:

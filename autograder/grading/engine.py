@@ -19,7 +19,6 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_SANDBOX_USER = "gm-sandbox"
 
 
 def zygote_possible() -> bool:
@@ -28,12 +27,12 @@ def zygote_possible() -> bool:
             and all(importlib.util.find_spec(m) is not None for m in ("resource", "fcntl", "pwd")))
 
 
-def start(sandbox_user: str = DEFAULT_SANDBOX_USER, limits=None, *, portable: bool | None = None,
-          account_required: bool = True):
+def start(sandbox_user: str | None = None, limits=None, *, portable: bool | None = None, account_required: bool = True):
     """Set up torch deterministically and start a launcher (use as a context manager); portable=None chooses.
 
-    Root drops workers to `sandbox_user`; without that account, `account_required=False` (a local check)
-    runs them as root.
+    Root leases a sandbox account for the launcher's life (`sandbox_user`, or the first free one of the pool,
+    created where missing: sandbox/accounts.py) and drops workers to it; `account_required=False` (a local
+    check) runs them as root where no account exists, and creates none.
     """
     from autograder.sandbox.startup import prepare_torch
 
@@ -44,10 +43,11 @@ def start(sandbox_user: str = DEFAULT_SANDBOX_USER, limits=None, *, portable: bo
         prepare_torch()
         return spawner
     prepare_torch()
+    from autograder.sandbox.accounts import lease
     from autograder.sandbox.confine import Limits
-    from autograder.sandbox.zygote import Sandbox, Zygote
+    from autograder.sandbox.zygote import Zygote
 
-    return Zygote(Sandbox.resolve(sandbox_user, required=account_required), limits or Limits())
+    return Zygote(lease(sandbox_user, required=account_required, create=account_required), limits or Limits())
 
 
 @dataclass

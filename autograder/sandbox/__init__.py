@@ -22,6 +22,7 @@ in the zygote (root, forked before any rubric, reference or input exists):
                  and removes its IPC objects on request; the grader's handle opens channels to its forks
 
 in the grader (never imports student code, never trusts a byte a worker sends):
+    accounts.py  the sandbox account a run leases for its life (a flock), created where missing
     client.py    imports and calls into a worker under deadlines, nonces on every reply, inputs in the
                  arena, the disk watch; turns what happened into `CallOutcome`s
     channel.py   the bytes to and from one worker, every read and write ending by its deadline

@@ -21,10 +21,10 @@ import socket
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from typing import Callable
 
 from autograder.sandbox import forked, wire
+from autograder.sandbox.accounts import Lease, Sandbox
 from autograder.sandbox.channel import PipeChannel, greet
 from autograder.sandbox.cleanup import remove_files_of
 from autograder.sandbox.confine import Limits
@@ -35,39 +35,14 @@ HELLO_TIMEOUT_S = 30.0
 ARENA_BYTES = wire.MAX_PAYLOAD_BYTES
 
 
-@dataclass(frozen=True)
-class Sandbox:
-    """The unprivileged account workers run as; None fields mean 'stay as the current user'."""
-
-    uid: int | None
-    gid: int | None
-    user: str | None
-
-    @classmethod
-    def resolve(cls, user: str, required: bool = True) -> Sandbox:
-        """Root drops to `user` (which must exist unless not `required`: a local check as root, on Colab say, then
-        runs as root); anyone else keeps their own uid (a student's own machine)."""
-        if os.geteuid() != 0:
-            return cls(None, None, None)
-        import pwd
-
-        try:
-            entry = pwd.getpwnam(user)
-        except KeyError:
-            if not required:
-                return cls(None, None, None)
-            raise SystemExit(f"sandbox user {user!r} does not exist: run setup.sh (as root) or "
-                             f"`useradd --system --user-group --no-create-home {user}`") from None
-        if entry.pw_uid == 0:
-            raise SystemExit(f"sandbox user {user!r} has uid 0; it must be unprivileged")
-        return cls(entry.pw_uid, entry.pw_gid, user)
-
-
 class Zygote:
     """Grader-side handle on the fork server."""
 
-    def __init__(self, sandbox: Sandbox, limits: Limits = Limits()):
-        self.sandbox, self.disk_limit = sandbox, limits.disk_bytes
+    def __init__(self, lease: Lease, limits: Limits = Limits()):
+        """Fork the zygote for the account `lease` holds (released by `close`); a stale lease's leftovers are
+        cleared before any worker starts."""
+        self.lease, self.sandbox, self.disk_limit = lease, lease.sandbox, limits.disk_bytes
+        sandbox = lease.sandbox
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -81,6 +56,8 @@ class Zygote:
         theirs.close()
         ours.settimeout(ASK_TIMEOUT_S)            # the zygote is ours, but a grader never waits without a bound
         self.sock = ours
+        if lease.stale:
+            self.clean_up()
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
         socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
@@ -129,15 +106,18 @@ class Zygote:
         return remove_files_of(self.sandbox.uid) if self.sandbox.uid is not None else []
 
     def close(self) -> None:
+        """Kill every sandbox process, stop the zygote, and give the account back (marked clean if the kill worked)."""
         try:
             self.kill_all()
+            clean = True
         except (OSError, RuntimeError):
-            pass
+            clean = False
         self.sock.close()
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+        self.lease.release(clean=clean)
 
     def __enter__(self) -> Zygote:
         return self

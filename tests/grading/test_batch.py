@@ -2,6 +2,7 @@
 import csv
 import json
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -121,8 +122,19 @@ def test_batch_refuses_a_folder_that_is_not_an_export(tmp_path):
     assert proc.returncode == 2 and "not a Gradescope export" in proc.stderr
 
 
-def test_more_jobs_than_sandbox_users_stops_before_grading_and_says_how_to_fix_it(tmp_path):
-    export = make_export(tmp_path / "export", {str(3000 + i): ("template", {}) for i in range(5)})
-    proc = batch(export, tmp_path / "out", tmp_path / "s.csv", jobs=5)
-    assert proc.returncode == 1 and "sandbox user 'gm-sandbox-4' does not exist" in proc.stderr
-    assert not (tmp_path / "out").exists()
+def test_a_batch_on_a_machine_whose_accounts_are_all_leased_creates_one_for_its_job(tmp_path):
+    """setup.sh makes gm-sandbox .. gm-sandbox-3; while other gradings hold them, a batch job leases a new one."""
+    from autograder.sandbox.accounts import lease
+
+    subprocess.run(["userdel", "gm-sandbox-4"], capture_output=True)        # absent, as after setup.sh
+    others = [lease(f"gm-sandbox{suffix}") for suffix in ("", "-1", "-2", "-3")]
+    try:
+        export = make_export(tmp_path / "export", {str(3000 + i): ("reference", {}) for i in range(2)})
+        proc = batch(export, tmp_path / "out", tmp_path / "s.csv", jobs=1)
+    finally:
+        for held in others:
+            held.release()
+    assert proc.returncode == 0, proc.stderr
+    assert [r["score"] for r in csv.DictReader((tmp_path / "s.csv").open())] == ["7"] * 2
+    assert pwd.getpwnam("gm-sandbox-4").pw_uid != 0
+    assert sandbox_processes() == []

@@ -1,8 +1,9 @@
-"""`grade --docker` through the docker SDK, against a fake engine: no Docker engine runs on our machines.
+"""`grade --docker` through the docker SDK, against a fake engine: what a real one cannot show.
 
-What runs here: the build context (the autograder zip unzipped plus the Dockerfile), every
-SDK call and its arguments (Gradescope's 768 MB, the mounts, cleanup), and the copy of
-results.json.  What does not: pulling gradescope/autograder-base and running setup.sh in it.
+The real engine's tests are in test_docker_engine.py.  Here: the build context is exactly
+the autograder zip plus the Dockerfile, every argument passes the SDK's own checks, the
+container is removed even when it wrote no results.json, and that failure is said with the
+container's log, without a Docker engine.
 """
 import inspect
 import json
@@ -67,7 +68,35 @@ def test_grade_in_docker_builds_gradescope_s_image_and_runs_one_container_per_su
     assert ran["image"] == "sha256:fake" and ran["mem_limit"] == "768m" and ran["detach"] is True
     binds = {v["bind"]: v["mode"] for v in ran["volumes"].values()}
     assert binds == {"/autograder/submission": "ro", "/autograder/results": "rw"}
+    assert ran["memswap_limit"] == "768m" and ran["network_mode"] == "none"
     assert client.container.waited == 600 and client.container.removed is True
+
+
+class SilentContainer(FakeContainer):
+    def wait(self, timeout):
+        return {"StatusCode": 137}
+
+    def logs(self, tail):
+        return b"Killed\n"
+
+
+def test_a_container_that_writes_no_results_is_removed_and_its_log_shown(tmp_path):
+    import pytest
+
+    client = FakeClient()
+    run = client.run
+    client.run = lambda image, **kw: setattr(client, "container", SilentContainer(run(image, **kw).results)) or client.container
+    with pytest.raises(SystemExit, match=r"wrote no results.json \(exit status 137\):\nKilled"):
+        docker_grade.grade("cmu10417-f2023", ROOT / "examples" / "cmu10417-f2023" / "submission", tmp_path / "r.json",
+                           client=client)
+    assert client.container.removed is True and not (tmp_path / "r.json").exists()
+
+
+def test_the_network_option_gives_the_container_the_default_bridge(tmp_path):
+    client = FakeClient()
+    docker_grade.grade("cmu10417-f2023", ROOT / "examples" / "cmu10417-f2023" / "submission", tmp_path / "r.json",
+                       client=client, network=True)
+    assert client.ran["network_mode"] == "bridge"
 
 
 def test_the_dockerfile_context_is_exactly_the_autograder_zip(tmp_path):
@@ -78,7 +107,7 @@ def test_the_dockerfile_context_is_exactly_the_autograder_zip(tmp_path):
 
 def test_without_a_client_grade_takes_one_from_the_docker_environment(tmp_path, monkeypatch):
     clients = []
-    monkeypatch.setattr(docker, "from_env", lambda: clients.append(FakeClient()) or clients[-1])
+    monkeypatch.setattr(docker, "from_env", lambda version: clients.append(FakeClient()) or clients[-1])
     docker_grade.grade("cmu10417-f2023", ROOT / "examples" / "cmu10417-f2023" / "submission", tmp_path / "r.json")
     assert len(clients) == 1 and clients[0].ran["mem_limit"] == "768m"
 

@@ -61,7 +61,7 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
     from autograder.grading import engine
 
     path = rubric_path or rubric_mod.find(assignment)
-    zygote = engine.start(sandbox_user or engine.DEFAULT_SANDBOX_USER)
+    zygote = engine.start(sandbox_user)
     rubric, items = rubric_mod.load(path)
     root = course.active().root
     tests = course_tests.collect([root / t for t in rubric.tests], root).tests
