@@ -130,6 +130,7 @@ def _grade(args: argparse.Namespace) -> int:
               "(graded in Docker)")
         return 0
     launcher = engine.start(args.sandbox_user)     # first: nothing but torch and the sandbox exists before it
+    from autograder import timings
     from autograder.grading import results, rubric, terminal
 
     with launcher:
@@ -142,6 +143,7 @@ def _grade(args: argparse.Namespace) -> int:
     results.to_results(result).write(args.output)
     account = launcher.sandbox.user
     print(f"\nwrote {args.output}" + (f" (student code ran as {account})" if account else ""))
+    timings.mark("results")
     if "warning" in result.layers["grader"]:
         print(f"warning: {result.layers['grader']['warning']}", file=sys.stderr)
     return 0
@@ -156,6 +158,7 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     try:
         launcher = engine.start(args.sandbox_user, portable=True if args.portable else None, account_required=False)
+        from autograder import timings
         from autograder.grading import rubric, terminal
     except Exception as exc:  # noqa: BLE001 - never a traceback in front of a student
         return _check_failed(exc)
@@ -168,6 +171,7 @@ def _check(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001
         return _check_failed(exc)
     terminal.print_report(result)
+    timings.mark("results")
     return 0 if all(r.passed for r in result.results.values()) and len(result.results) == len(result.items) else 1
 
 

@@ -16,6 +16,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+# libyaml's parser where PyYAML has it (its wheels do): the same safe constructor, about 5x faster than the
+# pure-Python one on a rubric; every grading reads one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class YamlError(Exception):
     """Every problem found in one file, each as 'file:line: key: message'."""
@@ -136,11 +140,15 @@ def read(path: str | Path, shape: str) -> tuple[dict, dict[tuple, int]]:
     except OSError as exc:
         raise YamlError(path, [f"1: (file): cannot read: {exc.strerror}"]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        structural = (_aliases(node) or _duplicate_keys(node)) if node is not None else []
-        if structural:
-            raise YamlError(path, structural)
-        data = yaml.safe_load(text)                # safe: no aliases, so no recursion or expansion
+        loader = _LOADER(text)
+        try:
+            node = loader.get_single_node()
+            structural = (_aliases(node) or _duplicate_keys(node)) if node is not None else []
+            if structural:
+                raise YamlError(path, structural)
+            data = loader.construct_document(node) if node is not None else None   # safe: no aliases, so no expansion
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise YamlError(path, [_syntax_problem(exc, text)]) from None
     if not isinstance(data, dict):

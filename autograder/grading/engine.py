@@ -39,15 +39,22 @@ def start(sandbox_user: str | None = None, limits=None, *, portable: bool | None
     if portable if portable is not None else not zygote_possible():
         from autograder.sandbox.spawner import Spawner
 
-        spawner = Spawner()            # first: its interpreter imports torch while this one does
+        launcher = Spawner()            # first: its interpreter imports torch while this one does
         prepare_torch()
-        return spawner
-    prepare_torch()
-    from autograder.sandbox.accounts import lease
-    from autograder.sandbox.confine import Limits
-    from autograder.sandbox.zygote import Zygote
+        torch_ready = time.perf_counter()
+    else:
+        prepare_torch()
+        torch_ready = time.perf_counter()
+        from autograder.sandbox.accounts import lease
+        from autograder.sandbox.confine import Limits
+        from autograder.sandbox.zygote import Zygote
 
-    return Zygote(lease(sandbox_user, required=account_required, create=account_required), limits or Limits())
+        launcher = Zygote(lease(sandbox_user, required=account_required, create=account_required), limits or Limits())
+    from autograder.timings import mark     # only now: the zygote's memory holds the sandbox and nothing else
+
+    mark("torch", at=torch_ready)
+    mark("launcher")
+    return launcher
 
 
 @dataclass
@@ -97,7 +104,9 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
     from autograder.sandbox.client import WorkerClient
     from autograder.submission.intake import hand_over, prepare
     from autograder.submission.locate import offered
+    from autograder.timings import mark
 
+    mark("grader modules")
     begin = time.monotonic()
     rubric, items = rubric_mod.load(rubric_path)
     questions = answer_sheet.keys(rubric, items)
@@ -121,6 +130,7 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
     if launcher.sandbox.uid is not None:
         os.chmod(base, 0o711)                  # the sandbox user may traverse, not list
     deadline = begin + rubric.defaults.total_budget_s
+    mark("rubric")
     notes: list[str] = []
     results, errors, layers, sheet, test_results = {}, {}, {}, None, {}
     phases = {phase: ([g for g in items if (g.visibility == "visible") == visible], [t for t in tests if (t.visibility == "visible") == visible])
@@ -134,6 +144,7 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
             if not notes:
                 notes.extend(sub.notes)
             hand_over(work, launcher.sandbox.uid, launcher.sandbox.gid)
+            mark("intake", phase)
             client = WorkerClient(launcher, str(work), sub.modules, sub.search_path, deadline=deadline,
                                   import_timeout_s=max([g.timeout_s for g in phase_items] + [rubric.defaults.timeout_s]))
             for module, packages in sub.unavailable.items():
@@ -144,25 +155,30 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
                 client.prepare(set(functions_used(phase_items)) | {m for t in phase_tests for m, _ in t.uses})
                 if questions and sheet is None:           # answers.yaml as a whole, read before any input exists
                     sheet = answer_sheet.report(client.answers(), questions)
+                mark("worker", phase)
                 for graded in phase_items:
                     try:
                         results[graded.id] = run_item(graded, client, deadline, values)
                     except Exception:  # noqa: BLE001 - one item's grader failure is that item's, and instructors'
                         errors[graded.id] = traceback.format_exc()
+                    mark("item", graded.id)
                 for test in phase_tests:
                     test_results[test.id] = course_tests.run(test, client, deadline, rubric.defaults.timeout_s)
                     if test_results[test.id].error:
                         collection.problems.append(test_results[test.id].error)
+                    mark("test", test.id)
             finally:
                 if client.layers:
                     layers[phase] = client.layers
                 client.stop()
+                mark("worker stop", phase)
     finally:
         launcher.clean_up()
         try:
             remove_tree(base)
         except OSError:
             pass
+    mark("clean-up")
     layers = {"grader": _grader_layers(rubric_path, layers), **layers}
     return GradingRun(rubric.assignment, rubric.title, items, results, errors, notes, layers, time.monotonic() - begin,
                       sheet, tests, test_results, collection.problems, hidden_points,

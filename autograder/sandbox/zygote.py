@@ -16,6 +16,7 @@ import json
 import mmap
 import os
 import secrets
+import select
 import signal
 import socket
 import sys
@@ -33,6 +34,7 @@ _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 ASK_TIMEOUT_S = 60.0
 HELLO_TIMEOUT_S = 30.0
 ARENA_BYTES = wire.MAX_PAYLOAD_BYTES
+WORKER_EXIT_S = 2.0               # a SIGKILLed worker is gone in milliseconds; past this, the kill loop takes over
 
 
 class Zygote:
@@ -183,7 +185,14 @@ def _uid_processes(uid: int) -> list[int]:
 
 
 def _kill_all(sandbox: Sandbox, workers: list[int]) -> None:  # pragma: no cover - child
-    """kill(-1, SIGKILL) as the sandbox uid, repeated until none is left (beats fork bombs and daemons)."""
+    """Kill every process of the sandbox uid and remove its IPC objects.
+
+    The common case first: the workers (our children) are killed and waited for; if then no
+    process of the uid is alive and it owns no IPC object, that is all (a process of the uid
+    can only come from one that is alive, or from this zygote, which is busy here).  Else
+    kill(-1, SIGKILL) as the sandbox uid, repeated until none is left (beats fork bombs and
+    daemons), each time removing its IPC objects.
+    """
     if sandbox.uid is None:
         for pid in workers:
             try:
@@ -191,6 +200,12 @@ def _kill_all(sandbox: Sandbox, workers: list[int]) -> None:  # pragma: no cover
             except OSError:
                 pass
         _reap()
+        return
+    running = [pid for pid in workers if _unreaped(pid)]     # a reaped pid may already be someone else's
+    for pid in running:
+        os.kill(pid, signal.SIGKILL)
+    _wait_for(running, WORKER_EXIT_S)
+    if not _alive(sandbox.uid) and not _ipc_objects(sandbox.uid):
         return
     for _ in range(50):
         helper = os.fork()
@@ -205,10 +220,37 @@ def _kill_all(sandbox: Sandbox, workers: list[int]) -> None:  # pragma: no cover
                 os._exit(0)
         os.waitpid(helper, 0)
         _reap()
-        alive = [p for p in _uid_processes(sandbox.uid) if _state(p) != "Z"]
-        if not alive:
+        if not _alive(sandbox.uid):
             break
         time.sleep(0.01)
+    _reap()
+
+
+def _unreaped(pid: int) -> bool:
+    """Whether `pid` is a child of ours still running (not exited, not reaped): its pid cannot be reused yet."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == 0
+    except ChildProcessError:
+        return False
+
+
+def _alive(uid: int) -> list[int]:
+    """Processes of `uid` that are not zombies."""
+    return [p for p in _uid_processes(uid) if _state(p) != "Z"]
+
+
+def _wait_for(pids: list[int], timeout_s: float) -> None:  # pragma: no cover - child
+    """Reap `pids` (our children, just sent SIGKILL) as they exit, for at most `timeout_s` in all."""
+    deadline = time.monotonic() + timeout_s
+    for pid in pids:
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:                  # already reaped, or no pidfd (Linux < 5.3): the kill loop decides
+            continue
+        try:
+            select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        finally:
+            os.close(fd)
     _reap()
 
 
@@ -251,19 +293,26 @@ _IPC_RMID = 0
 _IPC_TABLES = {"msg": "msqid", "shm": "shmid", "sem": "semid"}       # /proc/sysvipc/<table>, its id column
 
 
-def remove_own_ipc() -> list[str]:  # pragma: no cover - runs as the sandbox uid in the kill helper
-    """Remove every System V message queue, shared-memory segment and semaphore set this uid owns."""
-    libc, uid, removed = ctypes.CDLL(None, use_errno=True), os.getuid(), []
-    remove = {"msg": lambda i: libc.msgctl(i, _IPC_RMID, None), "shm": lambda i: libc.shmctl(i, _IPC_RMID, None),
-              "sem": lambda i: libc.semctl(i, 0, _IPC_RMID)}
+def _ipc_objects(uid: int) -> list[tuple[str, int]]:
+    """(table, id) of every System V message queue, shared-memory segment and semaphore set `uid` owns."""
+    found = []
     for table in _IPC_TABLES:
         try:
             with open(f"/proc/sysvipc/{table}") as f:
                 header, *rows = [line.split() for line in f if line.strip()]
-        except OSError:
+        except (OSError, ValueError):
             continue
         ident, owner = header.index(_IPC_TABLES[table]), header.index("uid")
-        for row in rows:
-            if int(row[owner]) == uid and remove[table](int(row[ident])) == 0:
-                removed.append(f"{table} {row[ident]}")
+        found += [(table, int(row[ident])) for row in rows if int(row[owner]) == uid]
+    return found
+
+
+def remove_own_ipc() -> list[str]:  # pragma: no cover - runs as the sandbox uid in the kill helper
+    """Remove every System V IPC object this uid owns."""
+    libc, removed = ctypes.CDLL(None, use_errno=True), []
+    remove = {"msg": lambda i: libc.msgctl(i, _IPC_RMID, None), "shm": lambda i: libc.shmctl(i, _IPC_RMID, None),
+              "sem": lambda i: libc.semctl(i, 0, _IPC_RMID)}
+    for table, ident in _ipc_objects(os.getuid()):
+        if remove[table](ident) == 0:
+            removed.append(f"{table} {ident}")
     return removed
