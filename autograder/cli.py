@@ -79,9 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", parents=[course], help="calibrate a rubric and measure, by mutation testing, whether it catches wrong code",
                            description="Grade the reference (expect full marks), the stubs (expect zero) and each known "
                                        "mistake (expect lost points on the items that depend on it only); then grade one-change "
-                                       "mutants of every graded reference function and report, per item, the non-equivalent "
-                                       "mutants that keep full marks. Exits 1 below --target.")
-    audit.add_argument("assignment", metavar="ID")
+                                       "and student-like mutants of every graded reference function and report, per item, the "
+                                       "non-equivalent mutants that keep full marks. Exits 1 when any rubric is below --target.")
+    audit.add_argument("assignment", metavar="ID", nargs="*", help="assignment ids (default: every rubric)")
     audit.add_argument("--rubric", type=Path, metavar="PATH", help="audit this rubric file instead of rubrics/ID.yaml")
     audit.add_argument("--function", action="append", metavar="MODULE.FUNCTION", help="only these functions (repeatable)")
     audit.add_argument("--json", type=Path, metavar="PATH", help="also write the report as JSON")
@@ -270,26 +270,37 @@ def _audit(args: argparse.Namespace) -> int:
     from autograder.commands.audit.run import audit
     from autograder.grading import rubric
 
-    try:
-        result = audit(args.assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet,
-                             sandbox_user=args.sandbox_user)
-    except YamlError as exc:
-        return _rubric_error(exc)
-    calibration = result.calibration
-    print(f"{result.assignment}: reference {calibration.reference_score:g} / {result.total:g}, stubs {calibration.stub_score:g}")
-    for m in calibration.mistakes:
-        print(f"  mistake {m['function']}:{m['mistake']}: loses {', '.join(m['lost']) or 'nothing'}"
-              + ("" if m["ok"] else "   <- PROBLEM"))
-    real = result.mutants - len(result.equivalents)
-    print(f"mutants: {result.mutants}, equivalent {len(result.equivalents)}, killed {result.killed} of {real} "
-          f"({100 * result.kill_rate:.1f} %)")
-    if result.survivors:
-        print("\n| item | surviving mutants |\n|---|---|")
-        for item, survivors in sorted(result.survivors.items()):
-            print(f"| {item} | " + "; ".join(f"{s.function}:{s.line} {s.change}" for s in survivors) + " |")
+    assignments = args.assignment or [p.stem for p in sorted(rubric.rubric_dir().glob("*.yaml"))]
+    if args.rubric and len(assignments) != 1:
+        print("error: --rubric goes with one assignment id", file=sys.stderr)
+        return 2
+    reports, ok = [], True
+    for assignment in assignments:
+        try:
+            result = audit(assignment, args.rubric, set(args.function or ()) or None, progress=not args.quiet,
+                           sandbox_user=args.sandbox_user)
+        except YamlError as exc:
+            return _rubric_error(exc)
+        reports.append(result)
+        calibration = result.calibration
+        print(f"{result.assignment}: reference {calibration.reference_score:g} / {result.total:g}, stubs {calibration.stub_score:g}")
+        for m in calibration.mistakes:
+            print(f"  mistake {m['function']}:{m['mistake']}: loses {', '.join(m['lost']) or 'nothing'}"
+                  + ("" if m["ok"] else "   <- PROBLEM"))
+        if result.survivors:
+            print("\n| item | surviving mutants |\n|---|---|")
+            for item, survivors in sorted(result.survivors.items()):
+                print(f"| {item} | " + "; ".join(f"{s.function}:{s.line} {s.change}" for s in survivors) + " |")
+        ok &= calibration.ok(result.total) and result.kill_rate >= args.target
+        print()
+    print("| assignment | calibration | mutants | equivalent | killed | kill rate | surviving |\n|---|---|---|---|---|---|---|")
+    for r in reports:
+        survivors = len({(s.function, s.line, s.change) for group in r.survivors.values() for s in group})
+        print(f"| {r.assignment} | {'ok' if r.calibration.ok(r.total) else 'FAILS'} | {r.mutants} | {len(r.equivalents)} | "
+              f"{r.killed} | {100 * r.kill_rate:.1f} % | {survivors} |")
     if args.json:
-        args.json.write_text(json.dumps(result.to_json(), indent=2))
-    return 0 if calibration.ok(result.total) and result.kill_rate >= args.target else 1
+        args.json.write_text(json.dumps({r.assignment: r.to_json() for r in reports}, indent=2))
+    return 0 if ok else 1
 
 
 def _build(args: argparse.Namespace) -> int:

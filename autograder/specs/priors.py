@@ -19,6 +19,8 @@ class Mixture(CaseParams):
     C: int = Field(default=3, ge=1, description="Components (or data points, or pseudo-inputs).")
     weights: bool = Field(default=False, description="Pass explicit mixture weights (log_mog_prior).")
     far: float = Field(default=0.0, ge=0, description="Shift z this far from the components; 40 underflows a naive exp.")
+    tiny_weight: bool = Field(default=False, description="Component 0 weighs 1e-12 and z sits on it, the others 20 away: "
+                                                         "its log-weight decides log p (an epsilon in log w shows).")
     invalid: Literal["sigma_zero", "weights_not_normalised", "shape_mismatch"] | None = None
 
 
@@ -26,6 +28,10 @@ def _mixture(p: Mixture, gen: torch.Generator, weights: bool | None = None) -> C
     z = p.far + normal(gen, *p.batch, p.K)
     means, sigmas = normal(gen, p.C, p.K), uniform(gen, 0.3, 1.5, p.C, p.K)
     w = uniform(gen, 0.1, 1.0, p.C)
+    if p.tiny_weight:
+        means = torch.cat([means[:1], means[1:] + 20.0])
+        z = means[0] + 0.1 * normal(gen, *p.batch, p.K)
+        w = torch.cat([torch.full((1,), 1e-12 * float(w[1:].sum()), dtype=w.dtype), w[1:]]) if p.C > 1 else w
     args = (z, means, sigmas, w / w.sum()) if (p.weights if weights is None else weights) else (z, means, sigmas)
     return Call(args)
 

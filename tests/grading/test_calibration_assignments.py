@@ -19,7 +19,8 @@ MISTAKES = {
                    "    q = torch.softmax(theta, 0)\n    score = torch.eye(theta.numel(), dtype=theta.dtype) - q\n"
                    "    hw = H_nbrs @ W\n    if idx is None:\n        return (q.unsqueeze(1) * score).T @ hw\n"
                    "    return score[idx].T @ hw[idx] / idx.numel()\n",
-         {"policy-gradient-exact": "never multiplied back", "policy-gradient-mc": None}),
+         {"policy-gradient-exact": "never multiplied back", "policy-gradient-mc": None,
+          "policy-gradient-invalid": None}),                 # it never checks idx either
     ],
     "ift6135-w2023": [
         ("diffusion.py", "def mu_from_eps(xt, eps, t, betas):\n    ab = alpha_bars(betas)\n    _check_t(t, 1, betas.numel())\n"
@@ -69,7 +70,7 @@ MISTAKES = {
          {"reparameterize": "mu + sqrt(sigma) * eps"}),
         ("autoregressive.py", "_right_field = receptive_field\n\n\ndef receptive_field(mask_types, size=5, pixel=(3, 3)):\n"
                               "    return torch.flip(_right_field(mask_types, size, (size + 1 - pixel[0], size + 1 - pixel[1])), (0, 1))\n",
-         {f"field-{t}": "kernel flipping" for t in ("aa", "ab", "ba", "bb")}),
+         {**{f"field-{t}": "kernel flipping" for t in ("aa", "ab", "ba", "bb")}, "field-hidden": None}),
     ],
     "csc6137-hw2": [
         ("flows.py", "def flow_elbo(log_p_xzK, log_q0_z0, sum_logdet):\n    return (log_q0_z0 - log_p_xzK - sum_logdet).mean(0)\n",

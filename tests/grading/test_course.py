@@ -156,12 +156,12 @@ def test_the_gradescope_zip_grades_the_course_and_locks_its_files(built, tmp_pat
 def test_audit_calibrates_and_mutation_tests_the_course_functions(tmp_path):
     proc = run_cli("audit", "--course", str(COURSE), ASSIGNMENT, "--quiet", "--json", str(tmp_path / "audit.json"), timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads((tmp_path / "audit.json").read_text())
+    report = json.loads((tmp_path / "audit.json").read_text())[ASSIGNMENT]
     assert report["reference_score"] == 21 and report["stub_score"] == 0
     assert {m["mistake"] for m in report["mistakes"]} == {"noise_at_t1", "no_sqrt", "posterior_variance"}
     assert all(m["ok"] for m in report["mistakes"])
     functions = {s["function"] for survivors in report["survivors"].values() for s in survivors}
-    assert report["mutants"] >= 40 and report["kill_rate"] >= 0.95, (report["kill_rate"], functions)
+    assert report["mutants"] >= 40 and report["kill_rate"] >= 0.98, (report["kill_rate"], functions)
 
 
 @ROOT_ONLY

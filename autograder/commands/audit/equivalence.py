@@ -1,8 +1,10 @@
 """Whether a mutant that kept full marks is equivalent to the reference: run both, in this process, on fresh cases.
 
 The cases are those of every shipped rubric grading the same function with the same check
-(`broader`), each on EXTRA_SEEDS fresh seeds: a mutant that only a case the audited rubric
-lacks could expose is a survivor, not an equivalent.
+(`broader`), each on EXTRA_SEEDS fresh seeds, and every invalid-input variant the
+function's spec declares (whether or not a rubric item grades it), on INVALID_SEEDS seeds:
+a mutant that only a case the audited rubric lacks could expose, or that stops raising
+ValueError where the contract says it must, is a survivor, not an equivalent.
 """
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from autograder.grading import rubric as rubric_mod
 from autograder.grading.mistakes import copies
 from autograder.grading.runner import build_call
 from autograder.grading.sides import ReferenceSide
+from autograder.specs.registry import registry
 
 EXTRA_SEEDS = 24
+INVALID_SEEDS = 4
 
 
 class _Slow(Exception):
@@ -57,7 +61,8 @@ def broader(items: list, others: list) -> list:
 
 
 def equivalent(mutant: Mutant, items: list) -> bool:
-    """No output of the mutated module differs from the reference's on fresh cases of `items` (run here, trusted code)."""
+    """No output of the mutated module differs from the reference's on fresh cases of `items` (run here, trusted code);
+    for a mutant the contract tolerates (float32), none fails the item's own judge."""
     import types
 
     module_name = mutant.function.split(".")[0]
@@ -69,9 +74,9 @@ def equivalent(mutant: Mutant, items: list) -> bool:
     def side(module: types.ModuleType) -> ReferenceSide:
         return ReferenceSide({f"{module_name}.{f}": getattr(module, f) for f in dir(module) if callable(getattr(module, f))})
 
-    def run(graded, module, call):
+    def run(check, module, call):
         try:
-            return "ok", graded.check.run(side(module), copies(call))
+            return "ok", check.run(side(module), copies(call))
         except _Slow:
             raise
         except Exception as exc:  # noqa: BLE001 - a mutant may raise where the reference does not
@@ -85,11 +90,28 @@ def equivalent(mutant: Mutant, items: list) -> bool:
                     call = build_call(graded, params, seed)
                     signal.alarm(5)
                     try:
-                        ours, theirs = run(graded, reference, call), run(graded, mutated, call)
+                        ours, theirs = run(graded.check, reference, call), run(graded.check, mutated, call)
                     finally:
                         signal.alarm(0)
-                    if ours[0] != theirs[0] or not _same(ours[1], theirs[1]):
+                    if ours[0] != theirs[0]:
                         return False
+                    if mutant.tolerated:             # allowed by the contract: only a failing case tells it apart
+                        if ours[0] == "ok" and graded.check.judge(theirs[1], ours[1], call, graded.comparison) is not None:
+                            return False
+                    elif not _same(ours[1], theirs[1]):
+                        return False
+        spec = registry().get(mutant.function)
+        for variant in spec.invalid if spec is not None else ():
+            raises = spec.checks["raises"]
+            for seed in range(10_000, 10_000 + INVALID_SEEDS):
+                call = raises.build(spec.params(invalid=variant), torch.Generator().manual_seed(seed))
+                signal.alarm(5)
+                try:
+                    ours, theirs = run(raises, reference, call), run(raises, mutated, call)   # ("raised", "ValueError")
+                    if theirs[0] != "raised" or theirs[1] != ours[1]:
+                        return False
+                finally:
+                    signal.alarm(0)
     except _Slow:
         return False
     finally:

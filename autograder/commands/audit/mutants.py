@@ -1,9 +1,13 @@
-"""One-change mutants of a reference function, made on its AST.
+"""Mutants of a reference function, made on its AST.
 
-Each mutant changes one node of the function's body: an operator or comparison swapped,
-a minus dropped, a term dropped, the first two call arguments swapped, an integer off by
-one, a float constant changed.  Docstrings, raise statements and f-strings (error
-messages) are left alone.  A mutant is the whole reference module with that one change.
+One-change mutants change one node of the function's body: an operator or comparison
+swapped, a minus dropped, a term dropped, the first two call arguments swapped, an integer
+off by one, a float constant changed.  Student-like mutants (student_mistakes.py) make the
+mistakes students make: an abs or a detach dropped, the naive formula for a stable one,
+sum <-> mean, the wrong reduction, a transposed operand, log2, an epsilon, a clamp, float32,
+an input updated in place, a sequential update.  Docstrings, raise statements and
+f-strings (error messages) are left alone.  A mutant is the whole reference module with
+that one change.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from autograder import course
+from autograder.commands.audit import student_mistakes
 
 _OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult, ast.FloorDiv: ast.Div}
 _CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
@@ -23,10 +28,16 @@ class Mutant:
     line: int                     # in the reference module
     change: str                   # what was changed, e.g. "+ -> -"
     source: str                   # the whole mutated module
+    tolerated: bool = False       # the contract allows it (student_mistakes.TOLERATED): equivalent when every case passes
 
 
-def _variants(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
-    """(description, replacement) for every one-change mutation of `node` itself."""
+def _variants(node: ast.AST, params: set[str]) -> Iterator[tuple[str, ast.AST]]:
+    """(description, replacement) for every mutation of `node` itself: one-change, then student-like."""
+    yield from _one_change(node)
+    yield from student_mistakes.variants(node, params)
+
+
+def _one_change(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
     if isinstance(node, ast.BinOp):
         if type(node.op) in _OPS:
             new = _OPS[type(node.op)]()
@@ -78,20 +89,48 @@ def _function(tree: ast.Module, name: str) -> ast.FunctionDef:
     return next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
 
 
+def _params(function: ast.FunctionDef) -> set[str]:
+    """The arguments that may be tensors: annotated as one, or not annotated."""
+    return {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)
+            if a.annotation is None or "Tensor" in ast.unparse(a.annotation)}
+
+
+def _blocks(function: ast.FunctionDef) -> list[list[ast.stmt]]:
+    """The statement lists of the function's body (itself, then nested loops and branches), in walk order."""
+    return [getattr(n, f) for n in ast.walk(function) if isinstance(n, (ast.FunctionDef, ast.For, ast.While, ast.If, ast.With))
+            for f in ("body", "orelse") if getattr(n, f, None)]
+
+
 def mutants(qualname: str) -> list[Mutant]:
-    """Every distinct one-change mutant of the reference function `qualname`."""
+    """Every distinct mutant of the reference function `qualname`."""
     module, name = qualname.split(".")
     source = course.active().reference_path(module).read_text()
     pristine = _function(ast.parse(source), name)
     out, seen = [], {ast.unparse(pristine)}
+
+    def keep(tree: ast.Module, function: ast.FunctionDef, line: int, change: str, extra: str = "", tolerated: bool = False) -> None:
+        key = ast.unparse(function)
+        if key not in seen:
+            seen.add(key)
+            out.append(Mutant(qualname, line, change, ast.unparse(ast.fix_missing_locations(tree)) + extra, tolerated))
+
+    params = _params(pristine)
     for index, node in enumerate(_mutable_nodes(pristine)):
-        for change, _ in _variants(node):
+        for change, _ in _variants(node, params):
             tree = ast.parse(source)                       # a fresh tree per mutant: replacements share nodes
             function = _function(tree, name)
             target = _mutable_nodes(function)[index]
-            _Replace(target, next(r for d, r in _variants(target) if d == change)).visit(function)   # edits in place
-            key = ast.unparse(function)
-            if key not in seen:
-                seen.add(key)
-                out.append(Mutant(qualname, getattr(node, "lineno", 0), change, ast.unparse(ast.fix_missing_locations(tree))))
+            _Replace(target, next(r for d, r in _variants(target, params) if d == change)).visit(function)   # edits in place
+            keep(tree, function, getattr(node, "lineno", 0), change, tolerated=change in student_mistakes.TOLERATED)
+    for b, block in enumerate(_blocks(pristine)):
+        for i in student_mistakes.statement_swaps(block):
+            tree = ast.parse(source)
+            function = _function(tree, name)
+            fresh = _blocks(function)[b]
+            fresh[i], fresh[i + 1] = fresh[i + 1], fresh[i]
+            keep(tree, function, block[i].lineno, f"lines {block[i].lineno} and {block[i + 1].lineno} swapped (sequential update)")
+    tree = ast.parse(source)
+    function = _function(tree, name)
+    student_mistakes.float32(function)
+    keep(tree, function, pristine.lineno, "computed in float32", student_mistakes.FLOAT32_HELPER, tolerated=True)
     return out

@@ -4,7 +4,9 @@ Mutation testing grades each mutant of every graded reference function (`mutants
 submission on the items that depend on the function, and calls it killed when some item
 loses points.  A mutant that keeps full marks is run beside the reference on fresh cases
 (`equivalence.py`): if no output differs it is counted as equivalent (listed, for a human
-to confirm), otherwise it is a survivor, reported per item.  A course's Python tests count
+to confirm), otherwise it is a survivor, reported per item.  A change the contract allows
+(float32; student_mistakes.TOLERATED) is judged by the items' own comparison on fresh seeds
+of the audited rubric's own cases: it is a mistake only where such a case would fail it.  A course's Python tests count
 as killers like items; a function only they check has no cases to judge equivalence on, so
 its mutants that keep full marks are all survivors.  The score is killed / non-equivalent
 mutants.
@@ -87,7 +89,7 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
                     ref = MutantRef(qualname, mutant.line, mutant.change)
                     if lost_points(result):
                         report.killed += 1
-                    elif affected and equivalent(mutant, wider):     # judged on the items' cases: tests have none
+                    elif affected and equivalent(mutant, affected if mutant.tolerated else wider):   # tests have no cases
                         report.equivalents.append(ref)
                     else:
                         for graded_id in sorted(only):
