@@ -291,13 +291,19 @@ def _audit(args: argparse.Namespace) -> int:
             print("\n| item | surviving mutants |\n|---|---|")
             for item, survivors in sorted(result.survivors.items()):
                 print(f"| {item} | " + "; ".join(f"{s.function}:{s.line} {s.change}" for s in survivors) + " |")
+        if result.uncovered:
+            print("\n| item | branches of the reference no case reaches (coverage.py) |\n|---|---|")
+            for item, regimes in sorted(result.uncovered.items()):
+                print(f"| {item} | " + "; ".join(regimes) + " |")
         ok &= calibration.ok(result.total) and result.kill_rate >= args.target
         print()
-    print("| assignment | calibration | mutants | equivalent | killed | kill rate | surviving |\n|---|---|---|---|---|---|---|")
+    print("| assignment | calibration | mutants | equivalent | killed | kill rate | surviving | unreached branches |\n"
+          "|---|---|---|---|---|---|---|---|")
     for r in reports:
         survivors = len({(s.function, s.line, s.change) for group in r.survivors.values() for s in group})
+        unreached = len({regime for regimes in r.uncovered.values() for regime in regimes})
         print(f"| {r.assignment} | {'ok' if r.calibration.ok(r.total) else 'FAILS'} | {r.mutants} | {len(r.equivalents)} | "
-              f"{r.killed} | {100 * r.kill_rate:.1f} % | {survivors} |")
+              f"{r.killed} | {100 * r.kill_rate:.1f} % | {survivors} | {unreached} |")
     if args.json:
         args.json.write_text(json.dumps({r.assignment: r.to_json() for r in reports}, indent=2))
     return 0 if ok else 1

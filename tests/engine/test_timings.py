@@ -47,3 +47,11 @@ def test_libyaml_reads_every_shipped_file_as_the_pure_python_loader_does(path, m
     fast = yamlfile.read(path, "a mapping")
     monkeypatch.setattr(yamlfile, "_LOADER", yamlfile.yaml.SafeLoader)
     assert yamlfile.read(path, "a mapping") == fast
+
+
+def test_the_portable_launcher_starts_its_worker_before_torch_is_imported():
+    """Spawner() must come before the grader's own torch import, so the two interpreters load side by side."""
+    probe = ("import sys\nfrom autograder.sandbox.spawner import Spawner\nprint('torch' in sys.modules)\n"
+             "Spawner().close()\nprint('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

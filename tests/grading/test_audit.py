@@ -113,4 +113,20 @@ def test_every_shipped_rubric_kills_98_percent_of_its_non_equivalent_mutants(tmp
     assert set(report) == {p.stem for p in (ROOT / "rubrics").glob("*.yaml")}
     rates = {a: r["kill_rate"] for a, r in report.items()}
     assert proc.returncode == 0 and min(rates.values()) >= 0.98, (rates, proc.stdout[-3000:])
-    assert "| assignment | calibration | mutants | equivalent | killed | kill rate | surviving |" in proc.stdout
+    assert "| assignment | calibration | mutants | equivalent | killed | kill rate | surviving | unreached branches |" in proc.stdout
+
+
+def test_branch_coverage_names_the_validation_a_rubric_never_reaches():
+    """gcn_layer's isolated-node check runs only under cmu10417-f2023's invalid item; its shape check never does."""
+    from autograder.commands.audit.regimes import uncovered
+
+    _, items = load(find("cmu10417-f2023"))
+    values = [g for g in items if g.id == "gcn-layer"]
+    both = [g for g in items if g.id in ("gcn-layer", "gcn-layer-invalid")]
+    source = (ROOT / "reference" / "gcn.py").read_text().splitlines()
+    shape_raise = 1 + next(i for i, line in enumerate(source) if "A must be (N, N)" in line)
+    isolated_raise = 1 + next(i for i, line in enumerate(source) if "every node needs degree >= 1" in line)
+    assert {shape_raise, isolated_raise} <= set(uncovered("gcn.gcn_layer", values).lines)
+    reached = uncovered("gcn.gcn_layer", both)
+    assert shape_raise in reached.lines and isolated_raise not in reached.lines
+    assert f"gcn.gcn_layer:{shape_raise} never runs" in reached.describe()

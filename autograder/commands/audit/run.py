@@ -21,6 +21,7 @@ from pathlib import Path
 from autograder.commands.audit.calibration import Calibration, calibrate
 from autograder.commands.audit.equivalence import broader, equivalent, shipped_items
 from autograder.commands.audit.mutants import mutants
+from autograder.commands.audit.regimes import uncovered
 from autograder import course
 from autograder.commands.audit.variants import dependent_tests, dependents, grade_variant, lost_points, reference_submission
 from autograder.grading import course_tests, rubric as rubric_mod
@@ -44,6 +45,7 @@ class AuditReport:
     killed: int = 0
     equivalents: list[MutantRef] = field(default_factory=list)              # for a human to confirm
     survivors: dict[str, list[MutantRef]] = field(default_factory=dict)     # item id -> survivors
+    uncovered: dict[str, list[str]] = field(default_factory=dict)           # item id -> regimes no case reaches
 
     @property
     def kill_rate(self) -> float:
@@ -83,6 +85,10 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
                 affected, affected_tests = dependents(items, qualname), dependent_tests(tests, qualname)
                 only = {g.id for g in affected} | {t.id for t in affected_tests}
                 wider = broader(affected, others)
+                unreached = uncovered(qualname, affected).describe() if affected else []
+                for graded in affected:
+                    if unreached:
+                        report.uncovered.setdefault(graded.id, []).extend(unreached)
                 for mutant in tqdm(mutants(qualname), desc=qualname, unit="mutant", disable=not progress, leave=False):
                     result = grade_variant(zygote, sub, module, mutant.source, path, only)
                     report.mutants += 1
