@@ -6,9 +6,10 @@ Layout (shared/spec/GRADESCOPE.md): EXPORT/submission_metadata.yml, keyed by
 
 N job processes each import torch once and fork their own zygote under a sandbox account
 each leases for its life (sandbox/accounts.py: a kill as one uid never reaches another job,
-nor another grading on the machine), then grade submission after submission with `engine.grade`, which lays each out in
-a fresh scratch folder and ends by killing every process and deleting every temp file of
-its sandbox user, so no submission sees another's data.  Each submission's results.json
+nor another grading on the machine), then grade submission after submission with
+`engine.grade`, which lays each out in a fresh scratch folder and ends by killing every
+process and deleting every temp file of its sandbox user, so no submission sees another's
+data.  Each submission's results.json
 is written atomically to OUT/submission_<id>/results.json; a rerun skips those already
 there, so an interrupted batch resumes.  The CSV is rebuilt from all of them at the end.
 """

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-
 def zygote_possible() -> bool:
     """Whether the zygote can run here: Linux, os.fork, the resource/fcntl/pwd modules, and a readable /proc."""
     return (sys.platform.startswith("linux") and hasattr(os, "fork") and os.access("/proc/self/status", os.R_OK)
@@ -36,15 +35,14 @@ def start(sandbox_user: str | None = None, limits=None, *, portable: bool | None
     """
     from autograder.sandbox.startup import prepare_torch
 
-    if portable if portable is not None else not zygote_possible():
+    portable = portable if portable is not None else not zygote_possible()
+    if portable:
         from autograder.sandbox.spawner import Spawner
 
         launcher = Spawner()            # first: its interpreter imports torch while this one does
-        prepare_torch()
-        torch_ready = time.perf_counter()
-    else:
-        prepare_torch()
-        torch_ready = time.perf_counter()
+    prepare_torch()
+    torch_ready = time.perf_counter()
+    if not portable:
         from autograder.sandbox.accounts import lease
         from autograder.sandbox.confine import Limits
         from autograder.sandbox.zygote import Zygote

@@ -15,7 +15,6 @@ import select
 import time
 from typing import Any, Callable
 
-from autograder.sandbox import wire
 
 POLL_S = 0.05
 STDOUT_CAP = 8000
@@ -91,6 +90,8 @@ class PipeChannel:
 def greet(channel: Any, ident: str, timeout_s: float, hint: str = "") -> Any:
     """The channel, once its worker's first frame has said which layers it has (with the `ident` it was given);
     a worker that does not say so in time is ended, and RuntimeError raised."""
+    from autograder.sandbox import wire         # torch: not at import, so the portable launcher starts first
+
     try:
         hello = wire.read_frame(lambda n: channel.read(n, time.monotonic() + timeout_s))
     except Exception:  # noqa: BLE001 - no hello, whatever the reason

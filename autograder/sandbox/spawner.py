@@ -23,10 +23,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from autograder.sandbox.channel import POLL_S, Timeout, greet
 from autograder.sandbox.startup import ONE_THREAD
-
-# wire and channel import torch: they are imported where used, so that this module, and with it the worker's
-# interpreter, starts before the grader's own torch import and the two load side by side.
 
 HELLO_TIMEOUT_S = 120.0           # a student's laptop may take a while to import torch
 ARENA_BYTES = 16 << 20
@@ -59,8 +57,7 @@ class Spawner:
 
     def open_channel(self, scratch: str, modules: dict[str, str], search_path: list[str],
                      poll: Callable[[], None] = lambda: None) -> ThreadChannel:
-        from autograder.sandbox import wire
-        from autograder.sandbox.channel import greet
+        from autograder.sandbox import wire     # torch: imported here, so the worker starts before the grader's import
 
         proc, self._ready = self._ready or self._launch(), None
         fd, path = tempfile.mkstemp(prefix=".arena-", dir=os.path.dirname(scratch))
@@ -138,8 +135,6 @@ class ThreadChannel:
             done.set()
 
     def read(self, n: int, deadline: float) -> bytes:
-        from autograder.sandbox.channel import POLL_S, Timeout
-
         with self._lock:
             while len(self._buffer) < n:
                 if self._eof:
@@ -153,8 +148,6 @@ class ThreadChannel:
             return data
 
     def write(self, data: bytes, deadline: float) -> None:
-        from autograder.sandbox.channel import Timeout
-
         done = threading.Event()
         self._writes.put((data, done))
         if not done.wait(max(deadline - time.monotonic(), 0)):

@@ -89,12 +89,6 @@ def _function(tree: ast.Module, name: str) -> ast.FunctionDef:
     return next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
 
 
-def _params(function: ast.FunctionDef) -> set[str]:
-    """The arguments that may be tensors: annotated as one, or not annotated."""
-    return {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)
-            if a.annotation is None or "Tensor" in ast.unparse(a.annotation)}
-
-
 def _blocks(function: ast.FunctionDef) -> list[list[ast.stmt]]:
     """The statement lists of the function's body (itself, then nested loops and branches), in walk order."""
     return [getattr(n, f) for n in ast.walk(function) if isinstance(n, (ast.FunctionDef, ast.For, ast.While, ast.If, ast.With))
@@ -108,20 +102,21 @@ def mutants(qualname: str) -> list[Mutant]:
     pristine = _function(ast.parse(source), name)
     out, seen = [], {ast.unparse(pristine)}
 
-    def keep(tree: ast.Module, function: ast.FunctionDef, line: int, change: str, extra: str = "", tolerated: bool = False) -> None:
+    def keep(tree: ast.Module, function: ast.FunctionDef, line: int, change: str, extra: str = "") -> None:
         key = ast.unparse(function)
         if key not in seen:
             seen.add(key)
-            out.append(Mutant(qualname, line, change, ast.unparse(ast.fix_missing_locations(tree)) + extra, tolerated))
+            out.append(Mutant(qualname, line, change, ast.unparse(ast.fix_missing_locations(tree)) + extra,
+                              change in student_mistakes.TOLERATED))
 
-    params = _params(pristine)
+    params = student_mistakes.tensor_arguments(pristine)
     for index, node in enumerate(_mutable_nodes(pristine)):
         for change, _ in _variants(node, params):
             tree = ast.parse(source)                       # a fresh tree per mutant: replacements share nodes
             function = _function(tree, name)
             target = _mutable_nodes(function)[index]
             _Replace(target, next(r for d, r in _variants(target, params) if d == change)).visit(function)   # edits in place
-            keep(tree, function, getattr(node, "lineno", 0), change, tolerated=change in student_mistakes.TOLERATED)
+            keep(tree, function, getattr(node, "lineno", 0), change)
     for b, block in enumerate(_blocks(pristine)):
         for i in student_mistakes.statement_swaps(block):
             tree = ast.parse(source)
@@ -132,5 +127,5 @@ def mutants(qualname: str) -> list[Mutant]:
     tree = ast.parse(source)
     function = _function(tree, name)
     student_mistakes.float32(function)
-    keep(tree, function, pristine.lineno, "computed in float32", student_mistakes.FLOAT32_HELPER, tolerated=True)
+    keep(tree, function, pristine.lineno, "computed in float32", student_mistakes.FLOAT32_HELPER)
     return out

@@ -6,8 +6,9 @@ loses points.  A mutant that keeps full marks is run beside the reference on fre
 (`equivalence.py`): if no output differs it is counted as equivalent (listed, for a human
 to confirm), otherwise it is a survivor, reported per item.  A change the contract allows
 (float32; student_mistakes.TOLERATED) is judged by the items' own comparison on fresh seeds
-of the audited rubric's own cases: it is a mistake only where such a case would fail it.  A course's Python tests count
-as killers like items; a function only they check has no cases to judge equivalence on, so
+of the audited rubric's own cases: it is a mistake only where such a case would fail it.
+Branch coverage of each function under the items' cases (`regimes.py`) is listed per item.
+A course's Python tests count as killers like items; a function only they check has no cases to judge equivalence on, so
 its mutants that keep full marks are all survivors.  The score is killed / non-equivalent
 mutants.
 """
@@ -86,9 +87,8 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
                 only = {g.id for g in affected} | {t.id for t in affected_tests}
                 wider = broader(affected, others)
                 unreached = uncovered(qualname, affected).describe() if affected else []
-                for graded in affected:
-                    if unreached:
-                        report.uncovered.setdefault(graded.id, []).extend(unreached)
+                for graded in affected if unreached else ():
+                    report.uncovered.setdefault(graded.id, []).extend(unreached)
                 for mutant in tqdm(mutants(qualname), desc=qualname, unit="mutant", disable=not progress, leave=False):
                     result = grade_variant(zygote, sub, module, mutant.source, path, only)
                     report.mutants += 1

@@ -39,7 +39,7 @@ NAIVE = {   # a stable function -> the naive formula students write, over its ar
     "logaddexp": "torch.log(torch.exp({0}) + torch.exp({1}))",
     "xlogy": "({0} * torch.log({1}))",
 }
-REDUCTIONS = {"sum", "mean", "amax", "amin", "prod", "logsumexp", "norm", "var", "std"}
+REDUCTIONS = {"sum", "mean", "amax", "amin", "prod", "norm", "var", "std"}     # (logsumexp needs its dim)
 SWAP = {"sum": "mean", "mean": "sum", "log": "log2", "log2": "log"}
 IN_PLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_"}
 FLOAT32_HELPER = '''
@@ -102,14 +102,13 @@ def _call_variants(node: ast.Call) -> Iterator[tuple[str, ast.AST]]:
         yield "abs dropped", _expr(args[0])
     if name in ("detach", "clone") and receiver is not None and len(args) == 1:
         yield f".{name}() dropped", receiver
-    if name in NAIVE and args and not (name == "softplus" and (len(args) > 1 or keywords)):
+    if name in NAIVE and len(args) >= (2 if "{1}" in NAIVE[name] else 1) and \
+            not (name == "softplus" and (len(args) > 1 or keywords)):      # softplus(x, beta) is another formula
         rest = ", ".join(args[1:] + keywords)
-        if "{1}" in NAIVE[name] and len(args) < 2:
-            return
         yield f"{name} -> naive formula", _expr(NAIVE[name].format(*args, rest=rest).replace(", )", ")"))
     if name in SWAP and isinstance(node.func, ast.Attribute):
         yield f"{name} -> {SWAP[name]}", ast.Call(ast.Attribute(node.func.value, SWAP[name], ast.Load()), node.args, node.keywords)
-    if name in REDUCTIONS and name != "logsumexp" and (len(args) > 1 or any(k.arg == "dim" for k in node.keywords)):
+    if name in REDUCTIONS and (len(args) > 1 or any(k.arg == "dim" for k in node.keywords)):
         kept = [k for k in node.keywords if k.arg not in ("dim", "keepdim")]
         positional = node.args[:0 if receiver is not None else 1]
         yield "reduced over every dimension", ast.Call(node.func, positional, kept)
@@ -132,13 +131,22 @@ def statement_swaps(block: list[ast.stmt]) -> Iterator[int]:
             yield i
 
 
+def arguments(function: ast.FunctionDef) -> list[ast.arg]:
+    """The function's arguments, positional and keyword-only, in order."""
+    return [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]
+
+
+def tensor_arguments(function: ast.FunctionDef) -> set[str]:
+    """The arguments that may be tensors: annotated as one, or not annotated."""
+    return {a.arg for a in arguments(function) if a.annotation is None or "Tensor" in ast.unparse(a.annotation)}
+
+
 def float32(function: ast.FunctionDef) -> None:
     """Edit `function` in place: floating tensor arguments cast to float32 on entry, results cast back to float64."""
-    names = [a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)]
     casts = [ast.parse(f"{n} = {n}.float() if isinstance({n}, torch.Tensor) and {n}.is_floating_point() else {n}").body[0]
-             for n in names]
+             for n in (a.arg for a in arguments(function))]
     for node in ast.walk(function):
         if isinstance(node, ast.Return) and node.value is not None:
             node.value = ast.Call(ast.Name("_gm_float64", ast.Load()), [node.value], [])
-    start = 1 if function.body and isinstance(function.body[0], ast.Expr) and isinstance(function.body[0].value, ast.Constant) else 0
+    start = 1 if ast.get_docstring(function) is not None else 0
     function.body[start:start] = casts
