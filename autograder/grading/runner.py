@@ -3,10 +3,11 @@
 The grader builds the inputs from the case's seed, computes the expected value on its own
 copy (the item's check run on the reference), sends the inputs to the worker, and judges
 what comes back with the check: a `raises` check passes when the call raises ValueError;
-every other check passes when the inputs are unchanged and its judge accepts the value
-(by default: it matches the expected value within tolerance).  A failing value is compared
-with every known wrong answer (`mistakes.py`); a match turns the generic hint into a
-targeted one.  The item's feedback is written by `render.py`.
+every other check passes when the inputs are unchanged, the result depends on no global
+random generator, and its judge accepts the value (by default: it matches the expected
+value within tolerance).  A failing value is compared with every known wrong answer
+(`mistakes.py`); a match turns the generic hint into a targeted one.  The item's feedback
+is written by `render.py`.
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from autograder.sandbox.client import CallOutcome, WorkerClient
 from autograder.specs.base import Call
 from autograder.specs.registry import registry
 
+_GENERATORS = {"torch": "torch's global generator (torch.randn, torch.rand_like, ...)",
+               "numpy": "numpy's global generator (np.random.*)", "random": "Python's `random` module"}
 OUT_OF_TIME = "not run: grading stopped when its time budget ran out (the code before it was too slow)"
 
 
@@ -149,6 +152,10 @@ def describe_failure(failed: StudentFailed, timeout_s: float, named: bool = True
         args = ", ".join(f"`{name}`" for name in failed.changed)
         return CaseResult(False, f"{who}modified its input {args} in place; functions must not change their arguments "
                                  "(use out-of-place operations)", public=True)
+    if outcome.status == "ok" and outcome.drew:
+        names = " and ".join(_GENERATORS[name] for name in outcome.drew)
+        return CaseResult(False, f"{who}returned a result that depends on random numbers drawn from {names}; functions "
+                                 "draw no hidden randomness: the noise comes in as an argument (eps, z0, ...)", public=True)
     if outcome.status == "ok":
         return CaseResult(False, f"{who}returned {describe_bad(outcome.result)}, expected torch.Tensor output")
     return _outcome_failure(timeout_s, outcome, timeout_s, qualname)

@@ -5,7 +5,8 @@ are the reference's (some possibly replaced by known wrong answers), and the sid
 which were used, in order.  With a `StudentSide` each function is a call into the worker,
 under the case's deadline: its result comes back over the wire as a plain value, and a call
 that gives none (an error, a timeout, a crash, an input modified in place, a value that
-cannot be graded) raises `StudentFailed` with what the grader observed.
+cannot be graded, a draw from a global random generator) raises `StudentFailed` with what
+the grader observed.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class ReferenceSide:
 
 class StudentFailed(Exception):
     """A call into the student's code gave no value to use: `outcome` says why, for the function `qualname`;
-    `changed` names the inputs it modified in place."""
+    `changed` names the inputs it modified in place; `outcome.drew` the global random generators it drew from."""
 
     def __init__(self, outcome: CallOutcome, qualname: str, changed: list[str] = ()):
         super().__init__(qualname)
@@ -67,7 +68,7 @@ class StudentSide:
                 names = self.arg_names(qualname)
                 labels = [names[i] if i < len(names) else f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
                 raise StudentFailed(outcome, qualname, [labels[i] for i in outcome.changed])
-            if outcome.status != "ok" or (isinstance(outcome.result, dict) and "_bad" in outcome.result):
+            if outcome.status != "ok" or outcome.drew or (isinstance(outcome.result, dict) and "_bad" in outcome.result):
                 raise StudentFailed(outcome, qualname)
             return outcome.result
         return call

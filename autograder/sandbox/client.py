@@ -32,6 +32,7 @@ from autograder.sandbox import cleanup, wire
 from autograder.sandbox.channel import Timeout
 
 BAD_RETURNS = ("device", "layout", "subclass", "object")
+RANDOM_GENERATORS = ("torch", "numpy", "random")           # the global generators a worker watches
 
 
 class Launcher(Protocol):
@@ -55,11 +56,13 @@ class CallOutcome:
     message, traceback: text the worker sent (student-controlled: for visible tests only, fenced); for disk,
              import_timeout and import_disk, the limit the grader set (MiB, seconds)
     changed: for ok: the inputs the call modified in place (positions among the positional, then keyword, arguments)
+    drew:    for ok: the global random generators the result depends on (the worker's report: it can only cost the student)
     """
 
     status: str
     result: Any = None
     changed: list[int] = field(default_factory=list)
+    drew: list[str] = field(default_factory=list)
     kind: str = ""
     message: str = ""
     traceback: str = ""
@@ -284,7 +287,8 @@ class WorkerClient:
         result = reply.get("result")
         if isinstance(result, dict) and "_bad" in result and (result.get("_bad") not in BAD_RETURNS or not isinstance(result.get("name"), str)):
             result = {"_bad": "object", "name": "?"}
-        return CallOutcome("ok", result=result, changed=changed, stdout=stdout)
+        drew = [name for name in RANDOM_GENERATORS if name in _names(reply.get("drew"))]
+        return CallOutcome("ok", result=result, changed=changed, drew=drew, stdout=stdout)
 
 
 def _text(value: Any) -> str:

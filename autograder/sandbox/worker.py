@@ -10,7 +10,11 @@ carries the id of the request it answers:
   callables and which of them are stubs (a body that only raises NotImplementedError),
   or, for answers.yaml, its mapping as plain data;
 - call: run one function on inputs that are views of the arena (memory the grader shares,
-  so it sees for itself what a call did to its inputs); the reply holds the result.
+  so it sees for itself what a call did to its inputs); the reply holds the result, and names
+  the global random generators (torch's, numpy's, Python's) the result depends on: a call
+  that changed a generator's state runs once more from other states, and a different result
+  is hidden randomness (building an nn.Conv2d draws its initial weights, but a function that
+  overwrites them returns the same).  The states are put back after every call.
 
 Nothing it sends is trusted: the grader checks it all, and decides from its own facts what
 a hidden test may show.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import operator
 import os
 import re
 import sys
@@ -52,6 +57,7 @@ class Worker:
     def __init__(self, modules: dict[str, str], root: str):
         self.modules, self.root = modules, root
         self.loaded: dict[str, ModuleType] = {}
+        self.random_states: dict | None = None   # what the last call put back: where the next one starts
 
     def student_trace(self, exc: BaseException) -> str:
         """The traceback trimmed to frames in the student's own files, paths relative to the submission."""
@@ -73,6 +79,7 @@ class Worker:
         return {"status": "ok", "functions": [n[:100] for n in functions], "stubs": _stubs(module, path)}
 
     def _import(self, name: str, path: str) -> ModuleType:
+        self.random_states = None                   # module-level code may draw
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -115,16 +122,78 @@ class Worker:
         self.loaded[name] = module
         fn = getattr(module, request["function"])
         args, kwargs = request["args"], request["kwargs"]
+        generators = _generators()
+        if self.random_states is None or set(self.random_states) != set(generators):
+            self.random_states = _random_states(generators)     # the first call, or a module (or a generator) loaded since
+        states = self.random_states
+        moved = list(states)                        # the generators to put back: all, until the call is known to return
         try:
             result = fn(*args, **kwargs)
+            moved = drew = _changed(states)
+            if drew:
+                moved = list(states)
+                _reseed(states)
+                drew = [] if _same_value(result, fn(*args, **kwargs)) else drew
         except BaseException as exc:  # noqa: BLE001 - whatever student code raises is its own exception
             raise Failure("exception", _describe(exc), self.student_trace(exc), raised=exc) from None
-        return {"status": "ok", "result": _plain(result)}
+        finally:
+            for generator in moved:
+                before, _, put, _ = states[generator]
+                put(before)
+        return {"status": "ok", "result": _plain(result), "drew": drew}
 
     def handle(self, request: dict) -> dict:
         if request.get("op") == "import":
             return self.import_module(request["module"])
         return self.call(request)
+
+
+def _generators() -> dict[str, tuple[Any, Any, Any]]:
+    """The global random generators loaded now: name -> (get_state, set_state, same(state, state)).
+
+    numpy.random is watched only once something imported it: touching `np.random` would import it, in a
+    confined worker, on every call."""
+    found = {"torch": (torch.random.get_rng_state, torch.random.set_rng_state, torch.equal)}
+    if "numpy.random" in sys.modules:
+        random = sys.modules["numpy.random"]
+        found["numpy"] = (random.get_state, random.set_state,           # ('MT19937', key array, pos, has_gauss, gauss)
+                          lambda a, b: a[2:] == b[2:] and bool((a[1] == b[1]).all()))
+    if "random" in sys.modules:
+        found["random"] = (sys.modules["random"].getstate, sys.modules["random"].setstate, operator.eq)
+    return found
+
+
+def _random_states(generators: dict[str, tuple[Any, Any, Any]]) -> dict[str, tuple[Any, Any, Any, Any]]:
+    """name -> (state now, get_state, set_state, same)."""
+    return {name: (get(), get, put, same) for name, (get, put, same) in generators.items()}
+
+
+def _changed(states: dict[str, tuple[Any, Any, Any, Any]]) -> list[str]:
+    """The generators whose state differs from `states`."""
+    return [name for name, (before, get, _, same) in states.items() if not same(before, get())]
+
+
+def _reseed(states: dict[str, tuple[Any, Any, Any, Any]]) -> None:
+    """Put every generator in a state other than the call started from."""
+    torch.manual_seed((torch.initial_seed() + 1) % 2**63)
+    if "numpy" in states:
+        sys.modules["numpy.random"].seed(12345)
+    if "random" in states:
+        sys.modules["random"].seed(12345)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether two results of the same call agree exactly (NaN where NaN); what cannot be compared counts as agreeing."""
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        both_nan = a.isnan() & b.isnan() if a.is_floating_point() else torch.zeros_like(a, dtype=torch.bool)
+        return bool(((a == b) | both_nan).all())
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b or (a != a and b != b)
+    return True
 
 
 def _stubs(module: ModuleType, path: str) -> list[str]:

@@ -20,6 +20,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from autograder.grading.compare import compare_value
+from autograder.specs.regimes import Regime
 
 
 class Tolerance(BaseModel):
@@ -179,6 +180,7 @@ class FunctionSpec:
     tolerance: Tolerance | None = None                     # where an item sets none (before the rubric's default)
     mistakes: tuple[Misconception, ...] = ()
     arguments: tuple[str, ...] = ()                        # the arguments' names, where the reference's signature lacks them
+    regimes: tuple[Regime, ...] = ()                       # what the cases must reach (`specs.regimes`, measured by `audit`)
 
     def __post_init__(self) -> None:
         given = {"values": Check("values", self.params, self.build)}

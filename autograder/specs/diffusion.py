@@ -7,6 +7,7 @@ import torch
 from pydantic import Field, model_validator
 
 from autograder.specs.base import Call, CaseParams, Check, FunctionSpec, Output, normal
+from autograder.specs.regimes import non_square, size_one, timesteps
 from autograder.grading.properties import degenerate_at_t1
 
 from reference import diffusion
@@ -157,19 +158,23 @@ _T_HINT = "t is 1-based with alpha_bar_0 = 1; a LongTensor t of shape (B,) picks
 SPECS = (
     FunctionSpec("diffusion.alpha_bars", diffusion.alpha_bars, Schedule, _alpha_bars,
                  _variant(_alpha_bars, None, 0)("beta_one", "beta_zero", "beta_negative", "betas_2d"),
-                 hint="Return T + 1 values: alpha_bars[0] = 1 and alpha_bars[t] = prod_{s=1}^{t} (1 - beta_s)."),
+                 hint="Return T + 1 values: alpha_bars[0] = 1 and alpha_bars[t] = prod_{s=1}^{t} (1 - beta_s).",
+                 regimes=(size_one("betas", 0, "T = 1"),)),
     FunctionSpec("diffusion.q_sample", diffusion.q_sample, Schedule, _q_sample,
                  _variant(_q_sample, 1, 2)("beta_one", "beta_zero", "t_too_large", "t_negative", "t_float"),
-                 hint="x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps. " + _T_HINT),
+                 hint="x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps. " + _T_HINT,
+                 regimes=timesteps(0)),
     FunctionSpec("diffusion.constant_beta_marginal", diffusion.constant_beta_marginal, ConstantBeta, _constant,
                  {"beta_one": lambda p, gen: _constant(p, gen, beta=1.0), "beta_zero": lambda p, gen: _constant(p, gen, beta=0.0),
                   "t_negative": lambda p, gen: _constant(p, gen, t=-1)},
                  outputs=(Output("mean"), Output("var", broadcast_to=0)),
-                 hint="x_t | x0 ~ N((1 - beta)^{t/2} x0, (1 - (1 - beta)^t) I): t factors of (1 - beta)."),
+                 hint="x_t | x0 ~ N((1 - beta)^{t/2} x0, (1 - (1 - beta)^t) I): t factors of (1 - beta).",
+                 regimes=timesteps(0, top=False)),
     FunctionSpec("diffusion.q_xt_given_x0", diffusion.q_xt_given_x0, Schedule, _x0_t,
                  _variant(_x0_t, 1, 2)("beta_one", "beta_zero", "betas_2d", "t_too_large", "t_negative", "t_float"),
                  outputs=(Output("mean"), Output("var", broadcast_to=0)),
-                 hint="q(x_t | x0) = N(sqrt(alpha_bar_t) x0, (1 - alpha_bar_t) I); t = 0 gives mean x0 and variance 0. " + _T_HINT),
+                 hint="q(x_t | x0) = N(sqrt(alpha_bar_t) x0, (1 - alpha_bar_t) I); t = 0 gives mean x0 and variance 0. " + _T_HINT,
+                 regimes=timesteps(0)),
     FunctionSpec("diffusion.q_posterior", diffusion.q_posterior, ScheduleFrom1, _xt_x0,
                  _variant(_xt_x0, 2, 3)("beta_one", "t_too_large", "t_below_range", "t_float"),
                  outputs=(Output("mu_tilde"), Output("beta_tilde", broadcast_to=0)),
@@ -177,24 +182,31 @@ SPECS = (
                       "beta_tilde = (1 - ab_{t-1})/(1 - ab_t) beta_t; at t = 1 they are x0 and 0. " + _T_HINT,
                  checks={"t1_degenerate": Check("t = 1: mu_tilde = x0 and beta_tilde = 0", ScheduleFrom1,
                                                 lambda p, gen: _xt_x0(p.model_copy(update={"t": 1}), gen),
-                                                judge=degenerate_at_t1)}),
+                                                judge=degenerate_at_t1)},
+                 regimes=timesteps(1)),
     FunctionSpec("diffusion.mu_from_eps", diffusion.mu_from_eps, ScheduleFrom1, _xt_x0,
                  _variant(_xt_x0, 2, 3)("beta_one", "t_too_large", "t_below_range"),
                  hint="mu = (x_t - beta_t / sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_t): note the minus sign, which IFT6135 W2023's "
-                      "Q2.6 drops. " + _T_HINT),
+                      "Q2.6 drops. " + _T_HINT,
+                 regimes=timesteps(1)),
     FunctionSpec("diffusion.ddpm_lambda", diffusion.ddpm_lambda, ScheduleFrom1, _lambda,
                  _variant(_lambda, 0, 1)("beta_one", "t_too_large", "t_below_range", "sigma2_zero_used"),
                  hint="lambda_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - alpha_bar_t)), one value per t; raise ValueError when "
-                      "a sigma_t^2 you use is 0. " + _T_HINT),
+                      "a sigma_t^2 you use is 0. " + _T_HINT,
+                 regimes=timesteps(1)),
     FunctionSpec("diffusion.eps_loss", diffusion.eps_loss, Schedule, _eps_pair, _variant(_eps_pair, None, None)("shape_mismatch"),
-                 hint="Sum the squared error over every non-batch dimension, then average over the batch; return a 0-dim tensor."),
+                 hint="Sum the squared error over every non-batch dimension, then average over the batch; return a 0-dim tensor.",
+                 regimes=(size_one("eps", 0, "one sample (batch 1)"),
+                          non_square("eps", "batch size different from the dimension"))),
     FunctionSpec("diffusion.weighted_eps_loss", diffusion.weighted_eps_loss, ScheduleFrom1, _weighted,
                  _variant(_weighted, 2, 3)("beta_one", "t_too_large", "t_below_range", "sigma2_zero_used", "shape_mismatch"),
-                 hint="mean_b lambda_{t_b} ||eps_b - eps_pred_b||^2, with each sample's own lambda_t. " + _T_HINT),
+                 hint="mean_b lambda_{t_b} ||eps_b - eps_pred_b||^2, with each sample's own lambda_t. " + _T_HINT,
+                 regimes=timesteps(1)),
     FunctionSpec("diffusion.prior_kl", diffusion.prior_kl, Schedule, _prior_kl, _variant(_prior_kl, None, 1)("beta_one", "betas_2d"),
                  hint="L_T = KL(N(sqrt(ab_T) x0, (1 - ab_T) I) || N(0, I)) = 1/2 [ab_T ||x0||^2 - d ab_T - d log(1 - ab_T)] per sample."),
     FunctionSpec("diffusion.denoising_kl", diffusion.denoising_kl, ScheduleFrom2, _denoising,
                  {**_variant(_denoising, 1, 4)("beta_one", "t_too_large", "t_below_range"), "shape_mismatch": _denoising_shape},
                  hint="x_t = q_sample(x0, t, eps); KL(N(mu_tilde, beta_tilde I) || N(mu_from_eps(x_t, eps_pred), sigma_t^2 I)) "
-                      "summed over each sample's dimensions, for t in 2..T. " + _T_HINT),
+                      "summed over each sample's dimensions, for t in 2..T. " + _T_HINT,
+                 regimes=timesteps(2)),
 )

@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from autograder.specs.base import Call, CaseParams, FunctionSpec, normal, uniform
+from autograder.specs.regimes import NEAR, Regime, probability_ends, size_one
 from reference import gan
 
 _D = "D(x) is the probability that x came from p1 (real); d_real holds D on samples of p1, d_fake on samples of p0."
@@ -36,13 +37,26 @@ class Discriminator(CaseParams):
     d_min: float = Field(default=0.05, ge=0, le=1)
     d_max: float = Field(default=0.95, ge=0, le=1)
     limits: bool = Field(default=False, description="Set one D to exactly 0 and one to exactly 1 (infinite results).")
+    flipped: bool = Field(default=False, description="With limits: the ends the other way round (D = 1 on d_real, 0 on d_fake: "
+                                                      "finite results).")
+    near: bool = Field(default=False, description=f"Put one D at {NEAR / 10:g} and one at 1 - {NEAR / 10:g} in each tensor "
+                                                  "(n >= 3): log and log1p keep their precision.")
     invalid: Literal["above_one", "negative", "empty", "negative_density"] | None = None
+
+    @model_validator(mode="after")
+    def _room_for_near(self) -> "Discriminator":
+        if self.near and self.n < 3:
+            raise ValueError("near needs n >= 3 (entries 1 and 2 are set near 0 and 1)")
+        return self
 
 
 def _d(p: Discriminator, gen: torch.Generator, count: int | None = None) -> torch.Tensor:
+    """p.n values of D (`count` for the second tensor of a pair); the ends where the case asks for them."""
     d = uniform(gen, p.d_min, p.d_max, count or p.n)
     if p.limits:
-        d[0] = 0.0 if count is None else 1.0
+        d[0] = float((count is None) == p.flipped)
+    if p.near:
+        d[1], d[2] = NEAR / 10, 1 - NEAR / 10
     return d
 
 
@@ -117,20 +131,29 @@ _D_BAD = ("above_one", "negative", "empty")
 SPECS = (
     FunctionSpec("gan.optimal_discriminator", gan.optimal_discriminator, Densities, lambda p, gen: Call(_densities(p, gen)),
                  {"negative_density": lambda p, gen: Call(_negative(p, gen))},
-                 hint="D* = f1 / (f0 + f1): the pointwise maximiser of f1 log D + f0 log(1 - D). " + _D),
+                 hint="D* = f1 / (f0 + f1): the pointwise maximiser of f1 log D + f0 log(1 - D). " + _D,
+                 regimes=(Regime(f"D* within {NEAR:g} of 0", lambda a: bool((a["f1"] < NEAR * (a["f0"] + a["f1"])).any())),
+                          Regime(f"D* within {NEAR:g} of 1", lambda a: bool((a["f0"] < NEAR * (a["f0"] + a["f1"])).any())))),
     FunctionSpec("gan.density_from_discriminator", gan.density_from_discriminator, Discriminator, _density_from_d,
                  {k: _density_bad(k) for k in ("above_one", "negative", "negative_density")},
-                 hint="f1 = f0 D / (1 - D), from D* = f1 / (f0 + f1). " + _LIMITS),
+                 hint="f1 = f0 D / (1 - D), from D* = f1 / (f0 + f1). " + _LIMITS,
+                 regimes=probability_ends("D")),
     FunctionSpec("gan.jsd_from_discriminator", gan.jsd_from_discriminator, Discriminator, _pair,
                  {k: (lambda kind: lambda p, gen: Call((_bad_d(kind, p, gen), _d(p, gen))))(k) for k in _D_BAD},
-                 hint="V(D) = mean log D(real) + mean log(1 - D(fake)); JSD = V(D)/2 + log 2. " + _D),
+                 hint="V(D) = mean log D(real) + mean log(1 - D(fake)); JSD = V(D)/2 + log 2. " + _D,
+                 regimes=(*probability_ends("d_real"), *probability_ends("d_fake"))),
     FunctionSpec("gan.generator_loss_nonsaturating", gan.generator_loss_nonsaturating, Discriminator, _single,
                  {k: (lambda kind: lambda p, gen: Call((_bad_d(kind, p, gen),)))(k) for k in _D_BAD},
-                 hint="J(G) = -(1/m) sum log D(G(z)), averaged over every sample. " + _LIMITS),
+                 hint="J(G) = -(1/m) sum log D(G(z)), averaged over every sample. " + _LIMITS,
+                 regimes=(*probability_ends("d_fake"), size_one("d_fake", 0, "one sample"))),
     FunctionSpec("gan.generator_loss_saturating", gan.generator_loss_saturating, Discriminator, _single,
                  {k: (lambda kind: lambda p, gen: Call((_bad_d(kind, p, gen),)))(k) for k in _D_BAD},
-                 hint="J(G) = (1/m) sum log(1 - D(G(z))), minimised. " + _LIMITS),
+                 hint="J(G) = (1/m) sum log(1 - D(G(z))), minimised. " + _LIMITS,
+                 regimes=(*probability_ends("d_fake"), size_one("d_fake", 0, "one sample"))),
     FunctionSpec("gan.jsd", gan.jsd, Discrete, _discrete, {k: _discrete_bad(k) for k in ("not_normalised", "negative", "shape_mismatch")},
                  hint="JSD = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2 along the last dim, natural log, 0 log 0 = 0 "
-                      "(use torch.where or xlogy, not p * log p)."),
+                      "(use torch.where or xlogy, not p * log p).",
+                 regimes=(Regime("p with a zero entry", lambda a: bool((a["p"] == 0).any())),
+                          Regime("q with a zero entry", lambda a: bool((a["q"] == 0).any())),
+                          Regime("disjoint supports", lambda a: bool(((a["p"] * a["q"]).sum(-1) == 0).any())))),
 )

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from autograder.sandbox.callables import GaussianEncoder
 from autograder.specs.base import Call, CaseParams, FunctionSpec, normal, uniform
+from autograder.specs.regimes import forms, is_none, is_tensor, size_one
 from reference import priors
 
 _MIX = "log sum_c w_c N(z; mu_c, diag sigma_c^2) with torch.logsumexp over components (log of a mean, not a mean of logs)."
@@ -68,10 +69,14 @@ def _vamp(p: Vamp, gen: torch.Generator) -> Call:
 SPECS = (
     FunctionSpec("priors.log_mog_prior", priors.log_mog_prior, Mixture, _mixture,
                  {k: _mixture_bad(k) for k in ("sigma_zero", "weights_not_normalised", "shape_mismatch")},
-                 hint=_MIX + " Default weights are uniform, 1/C."),
+                 hint=_MIX + " Default weights are uniform, 1/C.",
+                 regimes=(*forms("weights", {"given": is_tensor, "None (uniform)": is_none}),
+                          size_one("means", 0, "one component (C = 1)"))),
     FunctionSpec("priors.log_vamp_prior", priors.log_vamp_prior, Vamp, _vamp,
-                 hint="(mu, sigma) = encoder(pseudo_inputs), each (K, k); then the uniform mixture of N(mu_k, diag sigma_k^2). " + _MIX),
+                 hint="(mu, sigma) = encoder(pseudo_inputs), each (K, k); then the uniform mixture of N(mu_k, diag sigma_k^2). " + _MIX,
+                 regimes=(size_one("pseudo_inputs", 0, "one pseudo-input (K = 1)"),)),
     FunctionSpec("priors.log_aggregated_posterior", priors.log_aggregated_posterior, Mixture, lambda p, gen: Call(_mixture(p, gen, False).args[:3]),
                  {k: _mixture_bad(k, three=True) for k in ("sigma_zero", "shape_mismatch")},
-                 hint="q(z) = (1/N) sum_n N(z; mus[n], diag sigmas[n]^2). " + _MIX),
+                 hint="q(z) = (1/N) sum_n N(z; mus[n], diag sigmas[n]^2). " + _MIX,
+                 regimes=(size_one("mus", 0, "one data point (N = 1)"),)),
 )

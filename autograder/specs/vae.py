@@ -7,6 +7,7 @@ import torch
 from pydantic import Field
 
 from autograder.specs.base import Call, CaseParams, Check, FunctionSpec, Output, normal, uniform
+from autograder.specs.regimes import Regime, asymmetric, non_square, size_one
 from autograder.grading.properties import nonnegative
 from reference import vae
 
@@ -67,11 +68,14 @@ _BAD = {"sigma_zero": _bad_sigma(0.0), "sigma_negative": _bad_sigma(-0.5)}
 class FullCovariance(CaseParams):
     batch: list[int] = [6]
     K: int = Field(default=3, ge=1)
+    negative_det: bool = Field(default=False, description="Negate the first row of S: det S < 0, so log|det S| needs its |.|.")
     invalid: Literal["singular_S", "non_square_S"] | None = None
 
 
 def _full(p: FullCovariance, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     S = normal(gen, p.K, p.K) + 2 * torch.eye(p.K, dtype=torch.float64)
+    if p.negative_det:
+        S[0] = -S[0]
     return normal(gen, p.K), S
 
 
@@ -100,7 +104,7 @@ class MonteCarlo(CaseParams):
     L: int = Field(default=5, ge=1, description="Monte Carlo samples (dim 0).")
     batch: list[int] = [4]
     k: int = Field(default=3, ge=1)
-    invalid: Literal["sigma_zero", "shape_mismatch"] | None = None
+    invalid: Literal["sigma_zero", "shape_mismatch", "no_samples_dim"] | None = None
 
 
 def _elbo(form: str, bad_sigma: bool = False):
@@ -139,35 +143,50 @@ def _beta_vae(p: BetaVAE, gen: torch.Generator, beta: float | None = None, sigma
     mu, sigma = (_BAD["sigma_zero"] if sigma_zero else _mu_sigma)(p, gen)
     return Call((uniform(gen, 0.0, 5.0, *p.batch), mu, sigma, p.beta if beta is None else beta))
 
+_MC_REGIMES = (size_one("log_px_given_z", 0, "one Monte Carlo sample (L = 1)"),
+               Regime("L different from the batch size", lambda a: a["log_px_given_z"].shape[0] != a["log_px_given_z"].shape[1]))
 
 SPECS = (
     FunctionSpec("vae.reparameterize", vae.reparameterize, Gaussian, _reparameterize(_mu_sigma),
                  {k: _reparameterize(m) for k, m in _BAD.items()}, hint=_SIGMA),
     FunctionSpec("vae.reparameterize_full", vae.reparameterize_full, FullCovariance, _full_call(True),
                  {k: _full_bad(k, True) for k in ("singular_S", "non_square_S")},
-                 hint="g(z0) = mu + S z0 applied to each row z0 of shape (K,): for a batch that is z0 @ S.T."),
+                 hint="g(z0) = mu + S z0 applied to each row z0 of shape (K,): for a batch that is z0 @ S.T.",
+                 regimes=(asymmetric("S"), size_one("S", -1, "K = 1"))),
     FunctionSpec("vae.log_density_full", vae.log_density_full, FullCovariance, _full_call(False),
                  {k: _full_bad(k, False) for k in ("singular_S", "non_square_S")},
-                 hint="log q(z) = log N(S^{-1}(z - mu); 0, I) - log|det S|, summed over the event dimension."),
+                 hint="log q(z) = log N(S^{-1}(z - mu); 0, I) - log|det S|, summed over the event dimension.",
+                 regimes=(asymmetric("S"), size_one("S", -1, "K = 1"))),
     FunctionSpec("vae.gkl", vae.gkl, Gaussian, _gkl(_mu_sigma),
                  {**{k: _gkl(m) for k, m in _BAD.items()}, "shape_mismatch": _gkl_shape_mismatch},
                  hint="GKL = sum_j [-log sigma_j + (sigma_j^2 + mu_j^2 - 1)/2] over the last dimension; " + _SIGMA,
-                 checks={"nonnegative": Check("GKL >= 0", Gaussian, _gkl(_mu_sigma), judge=nonnegative)}),
+                 checks={"nonnegative": Check("GKL >= 0", Gaussian, _gkl(_mu_sigma), judge=nonnegative)},
+                 regimes=(size_one("mu", -1, "k = 1 (one latent dimension)"),
+                          non_square("mu", "batch size different from k"))),
     FunctionSpec("vae.vae_loss_grads", vae.vae_loss_grads, Gaussian, _loss_grads(_mu_sigma),
                  {k: _loss_grads(m) for k, m in _BAD.items()}, outputs=(Output("dl_dmu"), Output("dl_dsigma")),
-                 hint="Chain rule through h = mu + sigma * eps: dh/dmu = 1 and dh/dsigma = eps; add the GKL gradient."),
+                 hint="Chain rule through h = mu + sigma * eps: dh/dmu = 1 and dh/dsigma = eps; add the GKL gradient.",
+                 regimes=(non_square("mu", "batch size different from k"),)),
     FunctionSpec("vae.elbo_joint", vae.elbo_joint, MonteCarlo, _elbo("joint"),
-                 {"shape_mismatch": lambda p, gen: Call((*_elbo("joint")(p, gen).args[:2], normal(gen, p.L + 1, *p.batch)))},
-                 hint="Average log p(x|z) + log p(z) - log q(z|x) over the L samples along dim 0."),
+                 {"shape_mismatch": lambda p, gen: Call((*_elbo("joint")(p, gen).args[:2], normal(gen, p.L + 1, *p.batch))),
+                  "no_samples_dim": lambda p, gen: Call(tuple(a.sum() for a in _elbo("joint")(p, gen).args))},
+                 hint="Average log p(x|z) + log p(z) - log q(z|x) over the L samples along dim 0.",
+                 regimes=_MC_REGIMES),
     FunctionSpec("vae.elbo_entropy", vae.elbo_entropy, MonteCarlo, _elbo("entropy"), {"sigma_zero": _elbo("entropy", True)},
-                 hint="H(N(mu, diag sigma^2)) = sum_j log sigma_j + k/2 log(2 pi e), added once per data point."),
+                 hint="H(N(mu, diag sigma^2)) = sum_j log sigma_j + k/2 log(2 pi e), added once per data point.",
+                 regimes=_MC_REGIMES),
     FunctionSpec("vae.elbo_kl", vae.elbo_kl, MonteCarlo, _elbo("kl"), {"sigma_zero": _elbo("kl", True)},
-                 hint="Average log p(x|z) over dim 0, then subtract GKL(mu, sigma)."),
+                 hint="Average log p(x|z) over dim 0, then subtract GKL(mu, sigma).",
+                 regimes=_MC_REGIMES),
     FunctionSpec("vae.iwae_bound", vae.iwae_bound, LogWeights, _iwae,
                  {"no_samples": lambda p, gen: Call((normal(gen, *p.batch, 0),))},
-                 hint="Use torch.logsumexp(log_w, -1) - log k: exponentiating log w overflows for large |log w|."),
+                 hint="Use torch.logsumexp(log_w, -1) - log k: exponentiating log w overflows for large |log w|.",
+                 regimes=(size_one("log_w", -1, "k = 1 (one importance sample)"),
+                          non_square("log_w", "batch size different from k"))),
     FunctionSpec("vae.beta_vae_loss", vae.beta_vae_loss, BetaVAE, _beta_vae,
                  {"negative_beta": lambda p, gen: _beta_vae(p, gen, beta=-0.5),
                   "sigma_zero": lambda p, gen: _beta_vae(p, gen, sigma_zero=True)},
-                 hint="recon_nll + beta * GKL(mu, sigma), with GKL summed over the last dimension."),
+                 hint="recon_nll + beta * GKL(mu, sigma), with GKL summed over the last dimension.",
+                 regimes=(Regime("beta other than 1", lambda a: a["beta"] != 1),
+                          non_square("mu", "batch size different from k"))),
 )

@@ -206,7 +206,7 @@ def test_validate_reports_every_rubric_and_exits_1_on_a_bad_one(tmp_path):
     bad.write_text("assignment: x\ntitle: t\nseed: 1\nitems:\n  - {id: a, function: vae.gkll, points: 1, cases: [{}]}\n")
     proc = run_cli("validate", str(ROOT / "rubrics" / "cmu10417-f2023.yaml"), str(bad))
     assert proc.returncode == 1
-    assert "ok      " in proc.stdout and "cmu10417-f2023, 23 items" in proc.stdout
+    assert "ok      " in proc.stdout and "cmu10417-f2023, 24 items" in proc.stdout
     assert f"{bad}:5: items[0].function: unknown function 'vae.gkll'; did you mean 'vae.gkl'?" in proc.stderr
     assert run_cli("validate").returncode == 0
 

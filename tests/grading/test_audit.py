@@ -107,18 +107,19 @@ def test_float32_is_judged_by_the_item_s_own_comparison_as_the_contract_allows()
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="grades submissions")
-def test_every_shipped_rubric_kills_98_percent_of_its_non_equivalent_mutants(tmp_path):
+def test_every_shipped_rubric_kills_98_percent_reaches_every_regime_and_checks_every_rule(tmp_path):
     proc = run_cli("audit", "-q", "--target", "0.98", "--json", str(tmp_path / "all.json"), timeout=1200)
     report = json.loads((tmp_path / "all.json").read_text())
     assert set(report) == {p.stem for p in (ROOT / "rubrics").glob("*.yaml")}
     rates = {a: r["kill_rate"] for a, r in report.items()}
     assert proc.returncode == 0 and min(rates.values()) >= 0.98, (rates, proc.stdout[-3000:])
-    assert "| assignment | calibration | mutants | equivalent | killed | kill rate | surviving | unreached branches |" in proc.stdout
+    assert {a: r["uncovered"] for a, r in report.items() if r["uncovered"]} == {}
+    assert "| assignment | calibration | mutants | equivalent | killed | kill rate | surviving | unreached |" in proc.stdout
 
 
 def test_branch_coverage_names_the_validation_a_rubric_never_reaches():
-    """gcn_layer's isolated-node check runs only under cmu10417-f2023's invalid item; its shape check never does."""
-    from autograder.commands.audit.regimes import uncovered
+    """gcn_layer's checks (A's shape, an isolated node) run only under cmu10417-f2023's invalid item."""
+    from autograder.commands.audit.regimes import unreached
 
     _, items = load(find("cmu10417-f2023"))
     values = [g for g in items if g.id == "gcn-layer"]
@@ -126,7 +127,7 @@ def test_branch_coverage_names_the_validation_a_rubric_never_reaches():
     source = (ROOT / "reference" / "gcn.py").read_text().splitlines()
     shape_raise = 1 + next(i for i, line in enumerate(source) if "A must be (N, N)" in line)
     isolated_raise = 1 + next(i for i, line in enumerate(source) if "every node needs degree >= 1" in line)
-    assert {shape_raise, isolated_raise} <= set(uncovered("gcn.gcn_layer", values).lines)
-    reached = uncovered("gcn.gcn_layer", both)
-    assert shape_raise in reached.lines and isolated_raise not in reached.lines
-    assert f"gcn.gcn_layer:{shape_raise} never runs" in reached.describe()
+    missed = unreached("gcn.gcn_layer", values)
+    assert {shape_raise, isolated_raise} <= set(missed.lines)
+    assert f"gcn.gcn_layer:{shape_raise} never runs" in missed.describe()
+    assert unreached("gcn.gcn_layer", both).describe() == []

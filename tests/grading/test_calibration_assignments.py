@@ -20,7 +20,7 @@ MISTAKES = {
                    "    hw = H_nbrs @ W\n    if idx is None:\n        return (q.unsqueeze(1) * score).T @ hw\n"
                    "    return score[idx].T @ hw[idx] / idx.numel()\n",
          {"policy-gradient-exact": "never multiplied back", "policy-gradient-mc": None,
-          "policy-gradient-invalid": None}),                 # it never checks idx either
+          "policy-gradient-invalid": None, "policy-gradient-large-logits": None}),                 # it never checks idx either
     ],
     "ift6135-w2023": [
         ("diffusion.py", "def mu_from_eps(xt, eps, t, betas):\n    ab = alpha_bars(betas)\n    _check_t(t, 1, betas.numel())\n"
@@ -42,7 +42,7 @@ MISTAKES = {
         ("autoregressive.py", "def masked_conv2d(x, weight, bias, mask_type):\n"
                               "    mask = pixelcnn_mask(mask_type, weight.shape[-1]).to(weight.dtype)\n"
                               "    return F.conv2d(x, torch.flip(weight * mask, (-2, -1)), bias, padding=weight.shape[-1] // 2)\n",
-         {"masked-conv2d": "true convolution", "field-autograd": "true convolution"}),
+         {"masked-conv2d": "true convolution", "field-autograd": "true convolution", "masked-conv2d-invalid": None}),
         ("autoregressive.py", "_right_field = receptive_field\n\n\ndef receptive_field(mask_types, size=5, pixel=(3, 3)):\n"
                               "    return _right_field([{'A': 'B', 'B': 'A'}.get(t, t) for t in mask_types], size, pixel)\n",
          # AB and BA have the same field at pixel 33, so those two items keep their points.
@@ -74,14 +74,15 @@ MISTAKES = {
     ],
     "csc6137-hw2": [
         ("flows.py", "def flow_elbo(log_p_xzK, log_q0_z0, sum_logdet):\n    return (log_q0_z0 - log_p_xzK - sum_logdet).mean(0)\n",
-         {"flow-elbo": "eq. (12) taken literally"}),
+         {"flow-elbo": "eq. (12) taken literally", "flow-elbo-invalid": None}),
         ("priors.py", "def log_vamp_prior(z, pseudo_inputs, encoder):\n    mu, sigma = encoder(pseudo_inputs)\n"
                       "    return torch.logsumexp(_log_normal_components(z, mu, sigma), -1)\n",
          {"log-vamp-prior": "subtract log K"}),
         ("flows.py", "def planar_forward(z, u, w, b):\n    a = z @ w + b\n"
                      "    return z + torch.tanh(a).unsqueeze(-1) * u, torch.log(torch.abs(1 + u @ w)).expand(a.shape)\n",
          # planar_flow_log_prob in the same file composes the student's planar_forward.
-         {"planar-forward": "keep the h' factor", "planar-flow-log-prob": None, "planar-flow-log-prob-hidden": None}),
+         {"planar-forward": "keep the h' factor", "planar-flow-log-prob": None, "planar-flow-log-prob-hidden": None,
+          "planar-forward-invalid": None}),
         ("vae.py", "def gkl(mu, sigma):\n    _check_sigma(sigma)\n    _check_same_shape(mu=mu, sigma=sigma)\n"
                    "    return (-0.5 * sigma + (sigma.exp() + mu**2 - 1) / 2).sum(-1)\n",
          # elbo_kl and beta_vae_loss in the same file call the student's gkl.

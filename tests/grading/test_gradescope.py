@@ -44,7 +44,7 @@ def test_setup_then_run_autograder_grades_the_example_and_locks_the_source(tmp_p
     assert (root / "source").stat().st_mode & 0o077 == 0                     # reference and rubrics: root only
     assert (root / "source" / "reference" / "vae.py").stat().st_mode & 0o077 == 0
     results = run(root, env)
-    assert results["score"] == 15.5 and len(results["tests"]) == 23
+    assert results["score"] == 15.5 and len(results["tests"]) == 24
     assert sum(t["max_score"] for t in results["tests"]) == 24
     assert results["extra_data"]["isolation"]["hidden"]["uid_drop"] is True
     again = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True)

@@ -7,7 +7,9 @@ loses points.  A mutant that keeps full marks is run beside the reference on fre
 to confirm), otherwise it is a survivor, reported per item.  A change the contract allows
 (float32; student_mistakes.TOLERATED) is judged by the items' own comparison on fresh seeds
 of the audited rubric's own cases: it is a mistake only where such a case would fail it.
-Branch coverage of each function under the items' cases (`regimes.py`) is listed per item.
+What the items' cases leave unreached in each function (`regimes.py`: branches, operation
+sites, declared regimes) and the global rules an item does not check (`rules.py`) are listed
+per item.
 A course's Python tests count as killers like items; a function only they check has no cases to judge equivalence on, so
 its mutants that keep full marks are all survivors.  The score is killed / non-equivalent
 mutants.
@@ -22,7 +24,8 @@ from pathlib import Path
 from autograder.commands.audit.calibration import Calibration, calibrate
 from autograder.commands.audit.equivalence import broader, equivalent, shipped_items
 from autograder.commands.audit.mutants import mutants
-from autograder.commands.audit.regimes import uncovered
+from autograder.commands.audit.regimes import unreached
+from autograder.commands.audit.rules import unchecked
 from autograder import course
 from autograder.commands.audit.variants import dependent_tests, dependents, grade_variant, lost_points, reference_submission
 from autograder.grading import course_tests, rubric as rubric_mod
@@ -46,7 +49,7 @@ class AuditReport:
     killed: int = 0
     equivalents: list[MutantRef] = field(default_factory=list)              # for a human to confirm
     survivors: dict[str, list[MutantRef]] = field(default_factory=dict)     # item id -> survivors
-    uncovered: dict[str, list[str]] = field(default_factory=dict)           # item id -> regimes no case reaches
+    uncovered: dict[str, list[str]] = field(default_factory=dict)           # item id -> regimes no case reaches, rules unchecked
 
     @property
     def kill_rate(self) -> float:
@@ -86,9 +89,11 @@ def audit(assignment: str, rubric_path: Path | None = None, functions: set[str] 
                 affected, affected_tests = dependents(items, qualname), dependent_tests(tests, qualname)
                 only = {g.id for g in affected} | {t.id for t in affected_tests}
                 wider = broader(affected, others)
-                unreached = uncovered(qualname, affected).describe() if affected else []
-                for graded in affected if unreached else ():
-                    report.uncovered.setdefault(graded.id, []).extend(unreached)
+                missed = unreached(qualname, affected).describe() if affected else []
+                for graded in affected if missed else ():
+                    report.uncovered.setdefault(graded.id, []).extend(missed)
+                for graded_id, rules in unchecked(zygote, sub, qualname, affected, path).items():
+                    report.uncovered.setdefault(graded_id, []).extend(rules)
                 for mutant in tqdm(mutants(qualname), desc=qualname, unit="mutant", disable=not progress, leave=False):
                     result = grade_variant(zygote, sub, module, mutant.source, path, only)
                     report.mutants += 1

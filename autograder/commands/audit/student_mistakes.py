@@ -6,7 +6,7 @@ written instead:
 - an `abs` dropped (a log-determinant of a negative Jacobian), a `.detach()` or a
   `.clone()` dropped (a gradient through the target; an input updated in place);
 - a stable formula replaced by the naive one: logsumexp -> log(sum(exp)), log_softmax ->
-  log(softmax), log1p(x) -> log(1 + x), softplus(x) -> log(1 + exp(x)), logsigmoid ->
+  log(softmax), softmax -> exp(x) / sum(exp(x)), log1p(x) -> log(1 + x), softplus(x) -> log(1 + exp(x)), logsigmoid ->
   log(sigmoid), expm1(x) -> exp(x) - 1, logaddexp(a, b) -> log(exp(a) + exp(b)),
   xlogy(x, y) -> x * log(y);
 - sum <-> mean; a reduction over every dimension instead of the one given (the dimension
@@ -32,6 +32,7 @@ CLAMP = "1e-12"
 NAIVE = {   # a stable function -> the naive formula students write, over its arguments' source ({0}, {1}, {rest})
     "logsumexp": "torch.log(torch.sum(torch.exp({0}), {rest}))",
     "log_softmax": "torch.log(torch.softmax({0}, {rest}))",
+    "softmax": "(torch.exp({0}) / torch.sum(torch.exp({0}), {rest}, keepdim=True))",
     "log1p": "torch.log(1 + {0})",
     "softplus": "torch.log(1 + torch.exp({0}))",
     "logsigmoid": "torch.log(torch.sigmoid({0}))",
