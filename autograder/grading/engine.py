@@ -98,7 +98,7 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
     from autograder.grading.recording import RecordedValues
     from autograder.grading.runner import ReferenceValues, functions_used, run_item
     from autograder.safe_text import code
-    from autograder.sandbox.cleanup import remove_tree
+    from autograder.sandbox.cleanup import remove_tree, scratch_prefix
     from autograder.sandbox.client import WorkerClient
     from autograder.submission.intake import hand_over, prepare
     from autograder.submission.locate import offered
@@ -124,7 +124,7 @@ def grade(launcher, submission: str | Path, rubric_path: str | Path, *, visible_
     for test in tests:
         for module, function in test.uses:
             wanted.setdefault(module, set()).add(function)
-    base = Path(tempfile.mkdtemp(prefix=f"gm-grade-{os.getpid()}-"))   # the pid: whose scratch it is
+    base = Path(tempfile.mkdtemp(prefix=scratch_prefix(os.getpid())))   # the pid: whose scratch it is
     if launcher.sandbox.uid is not None:
         os.chmod(base, 0o711)                  # the sandbox user may traverse, not list
     deadline = begin + rubric.defaults.total_budget_s

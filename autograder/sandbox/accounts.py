@@ -8,7 +8,8 @@ The kernel drops the lock when the holder's last descriptor closes, whatever end
 (kill -9 included; the zygote, which shares the descriptor, dies with the grader), so a
 dead run's account is free again at once.  The holder writes its pid into the file and
 empties it on a clean release: whoever next finds a pid there takes over an account that
-may still hold a dead run's processes and files, and clears them before any worker starts.
+may still hold a dead run's processes and files, and clears them before any worker starts,
+with the dead run's scratch folders (which hold its submission's copy).
 
 The pool is gm-sandbox, gm-sandbox-1, gm-sandbox-2, ...  A run takes the first free
 account, and when all are leased, as root, creates the next one (useradd) up to
@@ -40,12 +41,17 @@ class Sandbox:
 
 @dataclass
 class Lease:
-    """An account held for one run (`release` or the holder's exit frees it); `stale`: a dead run held it last."""
+    """An account held for one run (`release` or the holder's exit frees it); `dead_holder`: the pid of a run that
+    held it last and never released it (None: released clean)."""
 
     sandbox: Sandbox
     fd: int | None = None
-    stale: bool = False
+    dead_holder: int | None = None
     waited_s: float = field(default=0.0, compare=False)
+
+    @property
+    def stale(self) -> bool:
+        return self.dead_holder is not None
 
     def release(self, clean: bool = True) -> None:
         """Free the account; `clean`: nothing of the run is left in it (else the next lessee clears it first)."""
@@ -129,10 +135,11 @@ def _try_lock(name: str) -> Lease | None:
     except BlockingIOError:
         os.close(fd)
         return None
-    stale = os.fstat(fd).st_size > 0                    # its last holder never released it
+    written = os.pread(fd, 32, 0).strip()              # a pid: its last holder never released it
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return Lease(Sandbox(entry.pw_uid, entry.pw_gid, name), fd, stale)
+    dead_holder = (int(written) if written.isdigit() else 0) if written else None      # 0: a pid we cannot read
+    return Lease(Sandbox(entry.pw_uid, entry.pw_gid, name), fd, dead_holder)
 
 
 def _holders(names: list[str]) -> str:

@@ -15,6 +15,7 @@ import stat
 from collections.abc import Iterator
 
 SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+SCRATCH = "gm-grade-"                  # a grading run's scratch folder: gm-grade-<its pid>-<random>, in the temp dir
 MAX_ENTRIES = 100_000
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -148,6 +149,33 @@ def shared_temp_bytes(uid: int) -> int:
     """Bytes `uid` occupies in the shared temporary directories (Unmeasurable as for `walk_files`)."""
     return sum(disk_bytes(e.path) if e.is_dir(follow_symlinks=False) else e.stat(follow_symlinks=False).st_blocks * 512
                for e in _owned(uid))
+
+
+def scratch_prefix(pid: int) -> str:
+    return f"{SCRATCH}{pid}-"
+
+
+def remove_scratch_of(pid: int) -> list[str]:
+    """Delete the scratch folders a dead grading run `pid` left (a kill -9 skips its own clean-up); none while a
+    process of that pid lives (the pid may be someone else's now)."""
+    import tempfile
+
+    try:
+        os.kill(pid, 0)
+        return []
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        return []
+    top = tempfile.gettempdir()
+    removed = []
+    with os.scandir(top) as it:
+        left = [e for e in it if e.name.startswith(scratch_prefix(pid)) and e.stat(follow_symlinks=False).st_uid == os.getuid()
+                and e.is_dir(follow_symlinks=False)]
+    for entry in left:
+        remove_tree(entry.path)
+        removed.append(entry.path)
+    return removed
 
 
 def remove_files_of(uid: int) -> list[str]:

@@ -27,7 +27,7 @@ from typing import Callable
 from autograder.sandbox import forked, wire
 from autograder.sandbox.accounts import Lease, Sandbox
 from autograder.sandbox.channel import PipeChannel, greet
-from autograder.sandbox.cleanup import remove_files_of
+from autograder.sandbox.cleanup import remove_files_of, remove_scratch_of
 from autograder.sandbox.confine import Limits
 
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
@@ -60,6 +60,8 @@ class Zygote:
         self.sock = ours
         if lease.stale:
             self.clean_up()
+            if lease.dead_holder:
+                remove_scratch_of(lease.dead_holder)
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
         socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))

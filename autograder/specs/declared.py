@@ -18,6 +18,9 @@
         hint: "x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t) + sqrt(beta_t) z"
         mistakes:                            # wrong formulas beside the reference, with the hint they earn
           - {name: no_noise, function: reverse_step_without_noise, hint: "add sigma_t z for t > 1"}
+        regimes:                             # what the cases must reach (`audit` lists the rest): comparisons of
+          "t = 1": "t == 1"                  # the sizes (read from the tensors' shapes) and the integer arguments
+          "t = T": "t == T"
 
 Draws: `normal: [mean, std]`, `uniform: [low, high]`, `positive: true` (uniform in 0.2..2),
 `simplex: true` (probability vectors along the last dim), `psd: true` (symmetric positive
@@ -40,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from autograder import yamlfile
 from autograder.course import Course, python_problem
 from autograder.specs.base import Call, CaseParams, FunctionSpec, Misconception, Output, Tolerance, normal, uniform
+from autograder.specs.regimes import Regime
 from autograder.yamlfile import YamlError
 
 Expr = int | str                                  # a size, a number, or arithmetic on sizes: "D - 1"
@@ -116,6 +120,8 @@ class Function(Strict):
     invalid: dict[str, Invalid] = {}
     hint: str = ""
     mistakes: list[Mistake] = []
+    regimes: dict[str, str] = Field(default={}, description="what the rubric's cases must reach, by name: a comparison of "
+                                    "the sizes and the integer arguments, like 't == T' (`audit` lists those no case reaches)")
 
     @field_validator("dims", "args")
     @classmethod
@@ -327,6 +333,11 @@ def _spec(course: Course, declared: Module, index: int, function: Function, line
             make(params(invalid=key), gen)
         except (ValidationError, ValueError) as exc:
             problems.append(f"{where('invalid', key)}: cannot be made with the default sizes {function.dims}: {exc}")
+    for name, condition in function.regimes.items():
+        try:
+            holds(condition, function.dims | {n: 1 for n, a in function.args.items() if a.int})
+        except ValueError as exc:
+            problems.append(f"{where('regimes', name)}: {exc}")
     if problems:
         return None
     mistakes = []
@@ -339,7 +350,23 @@ def _spec(course: Course, declared: Module, index: int, function: Function, line
         mistakes.append(Misconception(mistake.name, wrong, mistake.hint))
     return FunctionSpec(f"{declared.module}.{function.name}", reference, params, _builder(function), invalid,
                         tuple(Output(o.name, names.index(o.broadcast_to) if o.broadcast_to else None) for o in outputs),
-                        function.hint, tolerance=function.tolerance, mistakes=tuple(mistakes), arguments=tuple(function.args))
+                        function.hint, tolerance=function.tolerance, mistakes=tuple(mistakes), arguments=tuple(function.args),
+                        regimes=tuple(Regime(name, lambda a, c=condition: holds(c, _sizes(function, a)))
+                                      for name, condition in function.regimes.items()))
+
+
+def _sizes(function: Function, arguments: dict[str, Any]) -> dict[str, int]:
+    """The sizes and integer arguments of one call, by name: a dim from the tensor whose declared shape names it
+    (betas: [T] gives T), an integer argument as it was passed."""
+    sizes = {}
+    for name, value in arguments.items():
+        arg = function.args.get(name)
+        if isinstance(value, torch.Tensor) and arg is not None and arg.shape:
+            sizes |= {dim: value.shape[i] for i, dim in enumerate(arg.shape) if isinstance(dim, str) and dim.isidentifier()
+                      and i < value.dim()}
+        elif isinstance(value, int) and not isinstance(value, bool):
+            sizes[name] = value
+    return sizes
 
 
 def load(course: Course) -> list[FunctionSpec]:

@@ -25,7 +25,7 @@ class Regime:
     def reached(self, arguments: dict[str, Any]) -> bool:
         try:
             return bool(self.holds(arguments))
-        except (TypeError, IndexError, AttributeError, RuntimeError):       # an argument of another form: not this regime
+        except (TypeError, ValueError, IndexError, AttributeError, RuntimeError):   # an argument of another form: not this one
             return False
 
 

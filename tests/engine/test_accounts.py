@@ -4,6 +4,7 @@ import pwd
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -11,6 +12,7 @@ import pytest
 
 from autograder.sandbox import accounts
 from autograder.sandbox.accounts import lease, pool
+from autograder.sandbox.cleanup import scratch_prefix
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandbox accounts exist for root only")
 
@@ -92,19 +94,26 @@ def test_a_missing_named_account_is_an_error_with_the_fix_and_never_created():
 
 
 HOLDER = """
-import os, sys, time
+import os, sys, tempfile, time
 from autograder.sandbox.accounts import lease
+from autograder.sandbox.cleanup import scratch_prefix
 held = lease("gm-sandbox-2")
-print(held.sandbox.uid, flush=True)
+scratch = tempfile.mkdtemp(prefix=scratch_prefix(os.getpid()))      # as a grading run's, with a submission's copy
+os.makedirs(os.path.join(scratch, "work"))
+open(os.path.join(scratch, "work", "vae.py"), "w").write("x = 1")
+print(held.sandbox.uid, scratch, flush=True)
 time.sleep(60)
 """
 
 
 def test_a_holder_killed_by_sigkill_frees_the_account_at_once_and_the_next_run_clears_its_leftovers(tmp_path, held):
     """kill -9 leaves the lock file's pid: the next lessee sees a stale lease, and its zygote kills and removes
-    what the dead run's account still had (a process and a file in /tmp) before any worker starts."""
+    what the dead run's account still had (a process and a file in /tmp) and the dead run's scratch folder (a
+    submission's copy) before any worker starts; a live run's scratch stays."""
     holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True)
-    uid = int(holder.stdout.readline())
+    uid, scratch = holder.stdout.readline().split()
+    uid = int(uid)
+    live = tempfile.mkdtemp(prefix=scratch_prefix(os.getpid()))
     pid = os.fork()
     if pid == 0:                                                     # pragma: no cover - a leftover of the dead run
         os.setsid()
@@ -118,7 +127,7 @@ def test_a_holder_killed_by_sigkill_frees_the_account_at_once_and_the_next_run_c
     holder.wait()
     begin = time.monotonic()
     taken = lease("gm-sandbox-2")
-    assert time.monotonic() - begin < 1.0 and taken.stale
+    assert time.monotonic() - begin < 1.0 and taken.stale and taken.dead_holder == holder.pid
     from autograder.sandbox.confine import Limits
     from autograder.sandbox.zygote import Zygote
 
@@ -126,8 +135,10 @@ def test_a_holder_killed_by_sigkill_frees_the_account_at_once_and_the_next_run_c
     try:
         assert os.waitpid(pid, os.WNOHANG)[0] == pid                   # the leftover was killed
         assert not os.path.exists("/tmp/gm-leftover-of-a-dead-run")
+        assert not os.path.exists(scratch) and os.path.isdir(live)
     finally:
         zygote.close()
+        os.rmdir(live)
     again = lease("gm-sandbox-2")
     held.append(again)
     assert not again.stale                                           # released clean by the zygote's close

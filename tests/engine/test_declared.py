@@ -42,6 +42,7 @@ functions:
       big_t: {arg: t, value: "K + 1"}
       bad_p: {arg: p, set_first: -1.0}
       wrong_shape: {arg: x, shape: [B, D + 1]}
+    regimes: {"t = K": "t == K", "the smallest batch (B = 2 D)": "B == 2 * D"}
 """
 REFERENCE = "def every_draw(*args):\n    return args[0]\n"
 
@@ -94,6 +95,18 @@ def test_invalid_variants_change_one_argument(tmp_path):
     assert "raises" in found.checks
 
 
+def test_declared_regimes_read_the_sizes_from_the_shapes_and_the_integer_arguments(tmp_path):
+    found = declared.load(course_with(tmp_path, DRAWS))[0]
+    gen = lambda: torch.Generator().manual_seed(1)  # noqa: E731
+
+    def reached(**case) -> list[str]:
+        arguments = dict(zip(found.arg_names, found.build(found.params(**case), gen()).args))
+        return [regime.name for regime in found.regimes if regime.reached(arguments)]
+
+    assert reached(t=5) == ["t = K"] and reached(t=2) == []
+    assert reached(B=4, D=2, K=3, t=1) == ["the smallest batch (B = 2 D)"]          # B and D from x's shape [B, D]
+
+
 def test_size_arithmetic_evaluates_only_sizes_and_integers():
     assert declared.evaluate("2 * D - 1", {"D": 3}) == 5
     for bad in ("__import__('os').getcwd()", "D ** 100", "E", "open('x')"):
@@ -116,6 +129,8 @@ BAD = {   # edit of DRAWS -> what the error says, on the line of `needle`
                                           "no argument 'tt'"),
     "a reserved name": ("      fixed: {value: 7}", "      seed: {value: 7}", "reserved for every case", "    args:"),
     "a missing reference function": ("  - name: every_draw", "  - name: every_draws", "defines no function every_draws"),
+    "a regime of an unknown size": ('    regimes: {"t = K": "t == K", "the smallest batch (B = 2 D)": "B == 2 * D"}',
+                                    '    regimes: {"t = Q": "t == Q"}', "cannot evaluate 'Q'"),
 }
 
 

@@ -122,3 +122,19 @@ def test_an_item_that_does_not_check_a_global_rule_is_listed(tmp_path):
     assert proc.returncode == 1
     assert report["uncovered"] == {item: ["vae.reparameterize: global rule not checked: no hidden randomness"]
                                    for item in ("reparameterize", "reparameterize-hidden")}
+
+
+def test_a_course_s_declared_regimes_are_measured_like_the_product_s():
+    """gm101-hw4's first item alone never has t = 1 or T = 1; the rubric's other items do."""
+    from autograder import course
+
+    previous = course.active()
+    try:
+        course.use(ROOT / "examples" / "gm101-s2027")
+        _, items = load(find("gm101-hw4"))
+        first = [g for g in items if g.id == "reverse-step"]
+        assert unreached("ddpm.reverse_step", first).describe() == [
+            "ddpm.reverse_step: no case with t = 1 (no noise)", "ddpm.reverse_step: no case with T = 1"]
+        assert unreached("ddpm.reverse_step", dependents(items, "ddpm.reverse_step")).describe() == []
+    finally:
+        course.use(previous.root)
