@@ -29,6 +29,8 @@ from autograder.commands.audit.variants import grade_variant, lost_points
 from autograder.grading.mistakes import copies
 from autograder.grading.runner import build_call
 from autograder.grading.sides import ReferenceSide
+from autograder.specs.registry import registry
+
 
 def _floats(values: list) -> list[torch.Tensor]:
     """The floating tensors among `values`, tuples opened."""
@@ -71,8 +73,6 @@ def breaker(source: str, name: str, rule: Rule) -> str:
 
 def _reference_calls(qualname: str, graded: Any) -> tuple[list, list]:
     """The arguments and results of every call of `qualname` the item's cases make on the reference."""
-    from autograder.specs.registry import registry
-
     spec = registry().get(qualname)
     recorder = Recorder(spec.reference if spec is not None else ReferenceSide().function(qualname))
     side = ReferenceSide({qualname: recorder})
