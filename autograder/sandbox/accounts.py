@@ -138,7 +138,7 @@ def _try_lock(name: str) -> Lease | None:
     written = os.pread(fd, 32, 0).strip()              # a pid: its last holder never released it
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    dead_holder = (int(written) if written.isdigit() else 0) if written else None      # 0: a pid we cannot read
+    dead_holder = int(written) if written.isdigit() else (0 if written else None)      # 0: a pid we cannot read
     return Lease(Sandbox(entry.pw_uid, entry.pw_gid, name), fd, dead_holder)
 
 

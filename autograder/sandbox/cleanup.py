@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Iterator
 
 SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
@@ -158,8 +159,6 @@ def scratch_prefix(pid: int) -> str:
 def remove_scratch_of(pid: int) -> list[str]:
     """Delete the scratch folders a dead grading run `pid` left (a kill -9 skips its own clean-up); none while a
     process of that pid lives (the pid may be someone else's now)."""
-    import tempfile
-
     try:
         os.kill(pid, 0)
         return []

@@ -61,13 +61,14 @@ def _smallness(x: torch.Tensor) -> set[str]:
 def _clamp(x: torch.Tensor, args: tuple, kwargs: dict, name: str) -> set[str]:
     low = kwargs.get("min", args[0] if args and name != "clamp_max" else None)
     high = kwargs.get("max", args[1] if len(args) > 1 else (args[0] if args and name == "clamp_max" else None))
-    bounds = [b for b in (low, high) if b is not None]
+    if low is None and high is None:
+        return set()
     clipped = torch.zeros_like(x, dtype=torch.bool)
     if low is not None:
         clipped |= x < low
     if high is not None:
         clipped |= x > high
-    return _which(clipped=clipped, inside=~clipped) if bounds else set()
+    return _which(clipped=clipped, inside=~clipped)
 
 
 EXPECTED = {            # kind -> regime key -> how a report names it
